@@ -1,0 +1,64 @@
+"""Roles and the verbs each grants. This table is the whole permission policy: a role is
+held at a place and grants its verbs on that place's subtree (linli.accounts.scope)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    STREET_OFFICIAL = "street_official", _("街道干部")
+    COMMUNITY_SECRETARY = "community_secretary", _("社区书记")
+    COMMUNITY_WORKER = "community_worker", _("社区工作者")
+    AREA_HEAD = "area_head", _("片区长")
+    GRID_HEAD = "grid_head", _("网格长")
+    GRID_WORKER = "grid_worker", _("网格员")
+    BUILDING_HEAD = "building_head", _("楼栋长")
+    PARTY_MEMBER_HOUSEHOLD = "party_member_household", _("党员中心户")
+    BRANCH_SECRETARY = "branch_secretary", _("党支部书记")
+    PROPERTY_MANAGER = "property_manager", _("物业经理")
+    OWNERS_COMMITTEE = "owners_committee", _("业委会成员")
+    DEPARTMENT_STAFF = "department_staff", _("部门工作人员")
+    VOLUNTEER = "volunteer", _("志愿者")
+    RESIDENT = "resident", _("居民")
+
+
+class Verb(models.TextChoices):
+    PLACE_VIEW = "place.view", _("查看地点")
+    PLACE_MANAGE = "place.manage", _("管理地点")
+    HOUSEHOLD_VIEW = "household.view", _("查看住户")
+    HOUSEHOLD_MANAGE = "household.manage", _("管理住户")
+    RESIDENT_VIEW = "resident.view", _("查看居民")
+    RESIDENT_MANAGE = "resident.manage", _("管理居民")
+    RESIDENT_UNMASK = "resident.unmask", _("查看完整身份证号和电话")
+    PEOPLE_IMPORT = "people.import", _("导入人口数据")
+    ROLE_MANAGE = "role.manage", _("分配角色")
+    AUDIT_VIEW = "audit.view", _("查看审计日志")
+
+
+V = Verb
+_ALL = frozenset(Verb)
+_GRID_STAFF = frozenset({V.PLACE_VIEW, V.HOUSEHOLD_VIEW, V.HOUSEHOLD_MANAGE, V.RESIDENT_VIEW,
+                         V.RESIDENT_MANAGE, V.RESIDENT_UNMASK})
+_LOOK = frozenset({V.PLACE_VIEW, V.HOUSEHOLD_VIEW, V.RESIDENT_VIEW})
+
+ROLE_VERBS: dict[str, frozenset] = {
+    Role.STREET_OFFICIAL: _ALL,
+    Role.COMMUNITY_SECRETARY: _ALL,
+    Role.COMMUNITY_WORKER: _GRID_STAFF | {V.PLACE_MANAGE, V.PEOPLE_IMPORT},
+    Role.AREA_HEAD: _GRID_STAFF,
+    Role.GRID_HEAD: _GRID_STAFF | {V.PEOPLE_IMPORT},
+    Role.GRID_WORKER: _GRID_STAFF,
+    # Building heads and party-member households know their neighbours but see masked data.
+    Role.BUILDING_HEAD: _LOOK,
+    Role.PARTY_MEMBER_HOUSEHOLD: _LOOK,
+    Role.BRANCH_SECRETARY: _LOOK,
+    Role.PROPERTY_MANAGER: frozenset({V.PLACE_VIEW}),
+    Role.OWNERS_COMMITTEE: frozenset({V.PLACE_VIEW}),
+    Role.DEPARTMENT_STAFF: _LOOK,
+    Role.VOLUNTEER: frozenset({V.PLACE_VIEW}),
+    # A resident's role is held at their own dwelling: they see their own household.
+    Role.RESIDENT: _LOOK,
+}
+
+# Roles shown on a compound's contact card (连心卡), in card order.
+CONTACT_CARD_ROLES = (Role.BRANCH_SECRETARY, Role.OWNERS_COMMITTEE, Role.PROPERTY_MANAGER)

@@ -1,0 +1,116 @@
+"""The one place that decides who may do what where.
+
+A role is held at a place and grants its verbs (linli.accounts.roles.ROLE_VERBS) on that
+place's subtree; department staff reach their organisation's jurisdiction. `allowed` and
+`require` answer for one object, `scoped` filters any list query. Every model that can be
+scoped names its path field in `scope_path_field` (e.g. "path" or "place__path")."""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from linli.core.errors import Forbidden, NotFound
+from linli.core.paths import collapse
+
+from .roles import ROLE_VERBS
+
+_CACHE_ATTR = "_linli_scope_prefixes"
+
+
+def _prefixes_by_verb(user) -> dict[str, list[str]]:
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    from .models import RoleAssignment
+
+    by_verb: dict[str, list[str]] = {}
+    assignments = (RoleAssignment.objects.filter(user=user, is_active=True)
+                   .select_related("place").prefetch_related("organisation__jurisdiction"))
+    for ra in assignments:
+        if ra.place_id is not None:
+            paths = [ra.place.path]
+        else:
+            paths = [p.path for p in ra.organisation.jurisdiction.all()]
+        for verb in ROLE_VERBS.get(ra.role, ()):
+            by_verb.setdefault(str(verb), []).extend(paths)
+    result = {verb: collapse(paths) for verb, paths in by_verb.items()}
+    setattr(user, _CACHE_ATTR, result)
+    return result
+
+
+def forget(user) -> None:
+    """Drop the cached prefixes after the user's roles change."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def prefixes(user, verb: str) -> list[str] | None:
+    """Path prefixes where `user` may do `verb`; None means everywhere (superuser)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    if user.is_superuser:
+        return None
+    return _prefixes_by_verb(user).get(str(verb), [])
+
+
+def path_of(obj) -> str:
+    field = getattr(type(obj), "scope_path_field", None)
+    if field is None:
+        raise TypeError(f"{type(obj).__name__} has no scope_path_field")
+    value = obj
+    for part in field.split("__"):
+        value = getattr(value, part, None)
+        if value is None:
+            return ""
+    return value
+
+
+def allowed(user, verb: str, obj) -> bool:
+    allowed_prefixes = prefixes(user, verb)
+    if allowed_prefixes is None:
+        return True
+    path = obj if isinstance(obj, str) else path_of(obj)
+    return bool(path) and any(path.startswith(p) for p in allowed_prefixes)
+
+
+def require(user, verb: str, obj) -> None:
+    """Raise unless `user` may do `verb` on `obj`. Objects the user may not even see are
+    reported as not found, so scope does not leak what exists outside it."""
+    if allowed(user, verb, obj):
+        return
+    view_verb = str(verb).split(".")[0] + ".view"
+    if view_verb != str(verb) and allowed(user, view_verb, obj):
+        raise Forbidden(_("您没有权限执行此操作"), code="forbidden")
+    raise NotFound(_("未找到该记录，或不在您的管辖范围内"), code="not_found")
+
+
+def scope_q(user, verb: str, field: str) -> Q | None:
+    """The filter for `field` (a path) under the user's prefixes; None means no filter."""
+    allowed_prefixes = prefixes(user, verb)
+    if allowed_prefixes is None:
+        return None
+    if not allowed_prefixes:
+        return Q(pk__in=[])
+    return reduce(or_, (Q(**{f"{field}__startswith": p}) for p in allowed_prefixes))
+
+
+def scoped(user, qs: QuerySet, verb: str) -> QuerySet:
+    """Every list query goes through here."""
+    field = getattr(qs.model, "scope_path_field", None)
+    if field is None:
+        raise TypeError(f"{qs.model.__name__} has no scope_path_field")
+    q = scope_q(user, verb, field)
+    return qs if q is None else qs.filter(q)
+
+
+def get_scoped(user, qs: QuerySet, verb: str, **lookup):
+    """One object by lookup, or NotFound if it does not exist or lies outside scope."""
+    obj = qs.filter(**lookup).first()
+    if obj is None:
+        raise NotFound(_("未找到该记录，或不在您的管辖范围内"), code="not_found")
+    require(user, verb, obj)
+    return obj

@@ -1,0 +1,93 @@
+import os
+
+import pytest
+from django.db import connection
+
+
+def pytest_configure(config):
+    # `make test` runs the suite twice; the second run must really be on PostgreSQL.
+    if os.environ.get("LINLI_REQUIRE_POSTGRES") == "1":
+        from django.conf import settings
+
+        assert settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), "expected PostgreSQL"
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.conf import settings
+
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    skip = pytest.mark.skip(reason="needs PostgreSQL; `make test` runs it there")
+    for item in items:
+        if "postgres_only" in item.keywords and not on_postgres:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def city(db):
+    from linli.testing import City
+
+    return City()
+
+
+@pytest.fixture
+def system():
+    from linli.core.actors import SYSTEM
+
+    return SYSTEM
+
+
+@pytest.fixture
+def on_postgres():
+    return connection.vendor == "postgresql"
+
+
+# ---------------------------------------------------------------- browser (real Chromium)
+
+CHROMIUM = os.environ.get("LINLI_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
+         "has_touch": True, "locale": "zh-CN"}
+SCREENSHOTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "artifacts", "screenshots")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A phone-sized page; `page.goto_path("/x/")` opens a path on the live server."""
+    context = browser.new_context(**PHONE)
+    pg = context.new_page()
+    pg.set_default_timeout(15000)
+    pg.goto_path = lambda path: pg.goto(live_server.url + path)
+    yield pg
+    context.close()
+
+
+def screenshot(pg, name: str) -> None:
+    """Keep a screenshot of each page under test (CI keeps artifacts/screenshots)."""
+    from django.db import connection as conn
+
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    pg.screenshot(path=os.path.join(SCREENSHOTS, f"{name}-{conn.vendor}.png"), full_page=True)
+
+
+def login_as(page, live_server, user) -> None:
+    """Put a logged-in session cookie for `user` into the browser context."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    host = live_server.url.split("//", 1)[1].split(":")[0]
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "domain": host,
+                               "path": "/"}])

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from .models import AuditEntry
+
+
+def record_audit(*, actor, action: str, target=None, target_type: str = "", target_id="",
+                 path: str = "", reason: str = "", data: dict | None = None) -> AuditEntry:
+    """Append one audit entry. Call inside the transaction of the change it records."""
+    if target is not None:
+        target_type = target_type or target._meta.label_lower
+        target_id = target_id or target.pk
+        path = path or getattr(target, "path", "") or ""
+    is_person = actor is not None and actor.is_authenticated and actor.pk is not None
+    if not is_person:
+        data = {**(data or {}), "actor": str(actor or "anonymous")}
+    return AuditEntry.objects.create(
+        actor=actor if is_person else None,
+        action=action, target_type=target_type, target_id=str(target_id or ""),
+        path=path, reason=str(reason)[:500], data=data or {},
+    )

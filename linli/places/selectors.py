@@ -1,0 +1,117 @@
+"""Reads about places and people worth naming; each takes the acting user and scopes
+through linli.accounts.scope."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import Substr
+
+from linli.accounts.models import RoleAssignment
+from linli.accounts.roles import CONTACT_CARD_ROLES, Verb
+from linli.accounts.scope import scoped
+from linli.core.paths import STEP, ancestors_paths
+
+from .models import CareTag, Household, Place, Resident
+
+
+def visible_places(user) -> QuerySet:
+    return scoped(user, Place.objects.select_related("kind"), Verb.PLACE_VIEW)
+
+
+def place_roots(user) -> list[Place]:
+    """The highest places the user may see: the places where their roles are held."""
+    from linli.accounts.scope import prefixes
+
+    allowed = prefixes(user, Verb.PLACE_VIEW)
+    qs = Place.objects.select_related("kind")
+    if allowed is None:
+        return list(qs.filter(depth=1))
+    return list(qs.filter(path__in=allowed))
+
+
+def breadcrumbs(place: Place) -> list[Place]:
+    """Ancestors root first (names only; seeing a name above is not seeing its contents)."""
+    return list(Place.objects.filter(path__in=ancestors_paths(place.path)).order_by("path"))
+
+
+def counts_under(user, places: list[Place]) -> dict[int, dict]:
+    """Households, residents and residents per care tag under each of `places` (all
+    scoped to what the user may see), in a constant number of queries."""
+    result = {p.pk: {"households": 0, "residents": 0, "tags": defaultdict(int)} for p in places}
+    by_depth = defaultdict(list)
+    for p in places:
+        by_depth[p.depth].append(p)
+    for depth, group in by_depth.items():
+        length = depth * STEP
+        by_prefix = {p.path: p.pk for p in group}
+        common = _common_prefix([p.path for p in group])
+        hh = (scoped(user, Household.objects.filter(path__startswith=common), Verb.HOUSEHOLD_VIEW)
+              .annotate(prefix=Substr("path", 1, length)).values("prefix").annotate(n=Count("id")))
+        for row in hh:
+            if row["prefix"] in by_prefix:
+                result[by_prefix[row["prefix"]]]["households"] = row["n"]
+        res = (scoped(user, Resident.objects.filter(path__startswith=common, lives_here=True), Verb.RESIDENT_VIEW)
+               .annotate(prefix=Substr("path", 1, length)).values("prefix").annotate(n=Count("id")))
+        for row in res:
+            if row["prefix"] in by_prefix:
+                result[by_prefix[row["prefix"]]]["residents"] = row["n"]
+        tags = (scoped(user, Resident.objects.filter(path__startswith=common, lives_here=True), Verb.RESIDENT_VIEW)
+                .filter(care_tags__isnull=False)
+                .annotate(prefix=Substr("path", 1, length)).values("prefix", "care_tags__code").annotate(n=Count("id")))
+        for row in tags:
+            if row["prefix"] in by_prefix:
+                result[by_prefix[row["prefix"]]]["tags"][row["care_tags__code"]] = row["n"]
+    for v in result.values():
+        v["tags"] = dict(v["tags"])
+    return result
+
+
+def _common_prefix(paths: list[str]) -> str:
+    if not paths:
+        return ""
+    first, last = min(paths), max(paths)
+    i = 0
+    while i < len(first) and i < len(last) and first[i] == last[i]:
+        i += 1
+    return first[: i - i % STEP]
+
+
+def children_with_counts(user, place: Place) -> list[tuple[Place, dict]]:
+    children = list(visible_places(user).filter(parent=place).order_by("path"))
+    counts = counts_under(user, children)
+    return [(c, counts[c.pk]) for c in children]
+
+
+def household_members(user, household: Household) -> list[Resident]:
+    return list(scoped(user, household.members.all(), Verb.RESIDENT_VIEW)
+                .prefetch_related("care_tags").order_by("relation", "id"))
+
+
+def residents_with_tag(user, *, under: Place, tag_code: str) -> QuerySet:
+    return scoped(user, Resident.objects.filter(path__startswith=under.path, care_tags__code=tag_code,
+                                                lives_here=True), Verb.RESIDENT_VIEW)
+
+
+def contact_card(place: Place) -> list[dict]:
+    """The compound's 连心卡: party-branch secretary, owners' committee chair and property
+    manager, taken from the role holders at the compound (or, failing that, above it)."""
+    paths = [*ancestors_paths(place.path), place.path]
+    holders = (RoleAssignment.objects.filter(role__in=CONTACT_CARD_ROLES, is_active=True, place__path__in=paths)
+               .select_related("user", "place", "organisation").order_by("-place__depth", "-is_lead", "id"))
+    chosen = {}
+    for ra in holders:
+        chosen.setdefault(ra.role, ra)
+    card = []
+    for role in CONTACT_CARD_ROLES:
+        ra = chosen.get(role)
+        if ra is not None:
+            card.append({"role": role, "role_label": ra.get_role_display(), "title": ra.title or ra.get_role_display(),
+                         "name": str(ra.user), "phone": ra.user.phone,
+                         "organisation": ra.organisation.name if ra.organisation else ""})
+    return card
+
+
+def active_care_tags() -> list[CareTag]:
+    return list(CareTag.objects.filter(is_active=True))

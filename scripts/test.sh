@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole suite on SQLite, then again on a throw-away PostgreSQL cluster (browser and
+# race tests included); exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+export DJANGO_ALLOW_ASYNC_UNSAFE=true   # Playwright's sync API runs an event loop in the test thread
+mkdir -p artifacts/screenshots
+status=0
+
+
+echo "== tests on SQLite"
+$PY -m pytest "$@" || status=1
+
+PGDIR=$(mktemp -d /tmp/linli-pg.XXXXXX)
+PGPORT=${LINLI_PG_PORT:-54329}
+trap 'bash scripts/pg.sh stop "$PGDIR"; rm -rf "$PGDIR"' EXIT
+bash scripts/pg.sh start "$PGDIR" "$PGPORT" || { echo "could not start PostgreSQL"; exit 1; }
+export DATABASE_URL="postgres://linli@127.0.0.1:$PGPORT/linli"
+echo "== tests on PostgreSQL"
+LINLI_REQUIRE_POSTGRES=1 $PY -m pytest "$@" || status=1
+exit $status
