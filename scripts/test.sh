@@ -13,7 +13,7 @@ echo "== tests on SQLite"
 $PY -m pytest "$@" || status=1
 
 PGDIR=$(mktemp -d /tmp/linli-pg.XXXXXX)
-PGPORT=${LINLI_PG_PORT:-54329}
+PGPORT=${LINLI_PG_PORT:-$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")}
 trap 'bash scripts/pg.sh stop "$PGDIR"; rm -rf "$PGDIR"' EXIT
 bash scripts/pg.sh start "$PGDIR" "$PGPORT" || { echo "could not start PostgreSQL"; exit 1; }
 export DATABASE_URL="postgres://linli@127.0.0.1:$PGPORT/linli"
