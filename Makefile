@@ -11,7 +11,7 @@ PORT ?= 8000
 
 venv:
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet "uv==0.13.9"
-	uv sync --frozen --no-group test --quiet
+	uv sync --frozen --no-group test --inexact --quiet
 
 venv-test:
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet "uv==0.13.9"

@@ -33,6 +33,11 @@ class Verb(models.TextChoices):
     PEOPLE_IMPORT = "people.import", _("导入人口数据")
     ROLE_MANAGE = "role.manage", _("分配角色")
     AUDIT_VIEW = "audit.view", _("查看审计日志")
+    CASE_VIEW = "case.view", _("查看诉求")
+    CASE_INTAKE = "case.intake", _("代为登记诉求")
+    CASE_HANDLE = "case.handle", _("办理诉求")
+    CASE_VERIFY = "case.verify", _("核查诉求")
+    CASE_DISPATCH = "case.dispatch", _("派遣、转办、合并诉求")
 
 
 V = Verb
@@ -40,21 +45,24 @@ _ALL = frozenset(Verb)
 _GRID_STAFF = frozenset({V.PLACE_VIEW, V.HOUSEHOLD_VIEW, V.HOUSEHOLD_MANAGE, V.RESIDENT_VIEW,
                          V.RESIDENT_MANAGE, V.RESIDENT_UNMASK})
 _LOOK = frozenset({V.PLACE_VIEW, V.HOUSEHOLD_VIEW, V.RESIDENT_VIEW})
+_CASE_WORK = frozenset({V.CASE_VIEW, V.CASE_INTAKE, V.CASE_HANDLE, V.CASE_VERIFY})
 
 ROLE_VERBS: dict[str, frozenset] = {
     Role.STREET_OFFICIAL: _ALL,
     Role.COMMUNITY_SECRETARY: _ALL,
-    Role.COMMUNITY_WORKER: _GRID_STAFF | {V.PLACE_MANAGE, V.PEOPLE_IMPORT},
-    Role.AREA_HEAD: _GRID_STAFF,
-    Role.GRID_HEAD: _GRID_STAFF | {V.PEOPLE_IMPORT},
-    Role.GRID_WORKER: _GRID_STAFF,
-    # Building heads and party-member households know their neighbours but see masked data.
-    Role.BUILDING_HEAD: _LOOK,
-    Role.PARTY_MEMBER_HOUSEHOLD: _LOOK,
-    Role.BRANCH_SECRETARY: _LOOK,
+    Role.COMMUNITY_WORKER: _GRID_STAFF | _CASE_WORK | {V.PLACE_MANAGE, V.PEOPLE_IMPORT, V.CASE_DISPATCH},
+    Role.AREA_HEAD: _GRID_STAFF | _CASE_WORK,
+    Role.GRID_HEAD: _GRID_STAFF | _CASE_WORK | {V.PEOPLE_IMPORT},
+    Role.GRID_WORKER: _GRID_STAFF | _CASE_WORK,
+    # Building heads and party-member households know their neighbours but see masked data;
+    # building heads settle small matters themselves (小事不出家门).
+    Role.BUILDING_HEAD: _LOOK | {V.CASE_VIEW, V.CASE_INTAKE, V.CASE_HANDLE},
+    Role.PARTY_MEMBER_HOUSEHOLD: _LOOK | {V.CASE_VIEW, V.CASE_INTAKE},
+    Role.BRANCH_SECRETARY: _LOOK | {V.CASE_VIEW, V.CASE_INTAKE},
     Role.PROPERTY_MANAGER: frozenset({V.PLACE_VIEW}),
     Role.OWNERS_COMMITTEE: frozenset({V.PLACE_VIEW}),
-    Role.DEPARTMENT_STAFF: _LOOK,
+    # Department staff handle the cases referred to their organisation (linli.cases).
+    Role.DEPARTMENT_STAFF: _LOOK | {V.CASE_VIEW, V.CASE_HANDLE},
     Role.VOLUNTEER: frozenset({V.PLACE_VIEW}),
     # A resident's role is held at their own dwelling: they see their own household.
     Role.RESIDENT: _LOOK,

@@ -10,23 +10,25 @@ from linli.places.models import Household, Place, Resident
 # What each role may do inside its own place and below it: data to read, written out
 # independently of linli.accounts.roles. Above and beside, no role may do anything.
 ALL = {"place.view", "place.manage", "household.view", "household.manage", "resident.view",
-       "resident.manage", "resident.unmask", "people.import", "role.manage", "audit.view"}
+       "resident.manage", "resident.unmask", "people.import", "role.manage", "audit.view",
+       "case.view", "case.intake", "case.handle", "case.verify", "case.dispatch"}
 GRID_STAFF = {"place.view", "household.view", "household.manage", "resident.view", "resident.manage",
               "resident.unmask"}
 LOOK = {"place.view", "household.view", "resident.view"}
+CASE_WORK = {"case.view", "case.intake", "case.handle", "case.verify"}
 EXPECTED_INSIDE = {
     "street_official": ALL,
     "community_secretary": ALL,
-    "community_worker": GRID_STAFF | {"place.manage", "people.import"},
-    "area_head": GRID_STAFF,
-    "grid_head": GRID_STAFF | {"people.import"},
-    "grid_worker": GRID_STAFF,
-    "building_head": LOOK,
-    "party_member_household": LOOK,
-    "branch_secretary": LOOK,
+    "community_worker": GRID_STAFF | CASE_WORK | {"place.manage", "people.import", "case.dispatch"},
+    "area_head": GRID_STAFF | CASE_WORK,
+    "grid_head": GRID_STAFF | CASE_WORK | {"people.import"},
+    "grid_worker": GRID_STAFF | CASE_WORK,
+    "building_head": LOOK | {"case.view", "case.intake", "case.handle"},
+    "party_member_household": LOOK | {"case.view", "case.intake"},
+    "branch_secretary": LOOK | {"case.view", "case.intake"},
     "property_manager": {"place.view"},
     "owners_committee": {"place.view"},
-    "department_staff": LOOK,
+    "department_staff": LOOK | {"case.view", "case.handle"},
     "volunteer": {"place.view"},
     "resident": LOOK,
 }
