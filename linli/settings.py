@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "linli.accounts",
     "linli.places",
     "linli.demo",
+    "linli.notify",
+    "linli.cases",
 ]
 
 MIDDLEWARE = [

@@ -74,7 +74,19 @@ def allowed(user, verb: str, obj) -> bool:
     if allowed_prefixes is None:
         return True
     path = obj if isinstance(obj, str) else path_of(obj)
-    return bool(path) and any(path.startswith(p) for p in allowed_prefixes)
+    if path and any(path.startswith(p) for p in allowed_prefixes):
+        return True
+    return _allowed_by_relation(user, verb, obj)
+
+
+def _allowed_by_relation(user, verb: str, obj) -> bool:
+    """Some models grant access by relation as well as by place (a reporter sees their own
+    case): they say how in `extra_scope_q(user, verb)`."""
+    extra = getattr(type(obj), "extra_scope_q", None)
+    if extra is None or isinstance(obj, str) or user is None or not user.is_authenticated:
+        return False
+    q = extra(user, verb)
+    return q is not None and type(obj).objects.filter(q, pk=obj.pk).exists()
 
 
 def require(user, verb: str, obj) -> None:
@@ -104,7 +116,11 @@ def scoped(user, qs: QuerySet, verb: str) -> QuerySet:
     if field is None:
         raise TypeError(f"{qs.model.__name__} has no scope_path_field")
     q = scope_q(user, verb, field)
-    return qs if q is None else qs.filter(q)
+    if q is None:
+        return qs
+    extra = getattr(qs.model, "extra_scope_q", None)
+    extra_q = extra(user, verb) if extra is not None and user is not None and user.is_authenticated else None
+    return qs.filter(q | extra_q if extra_q is not None else q)
 
 
 def get_scoped(user, qs: QuerySet, verb: str, **lookup):

@@ -1,0 +1,533 @@
+"""Every change to a case. Each function locks the case row first, checks permission
+through linli.accounts.scope, appends a timeline event, and writes the notices of that event
+into the outbox in the same transaction."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from linli.accounts.models import Organisation, RoleAssignment, User
+from linli.accounts.roles import Role, Verb
+from linli.accounts.scope import allowed, require
+from linli.core.audit import record_audit
+from linli.core.errors import Conflict, Forbidden, Invalid, NotFound
+from linli.core.identity import validate_mobile
+from linli.core.paths import ancestors_paths
+from linli.notify.services import enqueue
+from linli.places.models import Place
+
+from .models import LADDER, Case, CaseEvent, CaseSupporter, CaseTask, Category, Level, RoutingRule
+
+MAX_TEXT = 2000
+# Roles that act for each level of the ladder, at the handler place.
+HANDLER_ROLES = {
+    Level.BUILDING: (Role.BUILDING_HEAD,),
+    Level.GRID: (Role.GRID_WORKER, Role.GRID_HEAD),
+    Level.COMMUNITY: (Role.COMMUNITY_WORKER, Role.COMMUNITY_SECRETARY),
+    Level.STREET: (Role.STREET_OFFICIAL,),
+    Level.DEPARTMENT: (Role.DEPARTMENT_STAFF,),
+}
+STAFF_CHANNELS = {Case.Channel.ON_BEHALF, Case.Channel.PHONE, Case.Channel.WALK_IN, Case.Channel.PATROL,
+                  Case.Channel.VISIT, Case.Channel.MEETING, Case.Channel.HOTLINE}
+
+
+# ---------------------------------------------------------------- routing
+
+
+def route_for(category: Category, place: Place) -> tuple[str, Organisation | None]:
+    """The level (or department) that handles `category` at `place`: the most specific
+    routing rule (deepest place, then the nearest category), else the category's default."""
+    category_chain = [category.pk]
+    parent = category.parent
+    while parent is not None:
+        category_chain.append(parent.pk)
+        parent = parent.parent
+    paths = [*ancestors_paths(place.path), place.path]
+    rules = list(RoutingRule.objects.filter(place__path__in=paths)
+                 .filter(models_q_category(category_chain)).select_related("place", "organisation"))
+
+    def specificity(rule):
+        cat_rank = category_chain.index(rule.category_id) if rule.category_id else len(category_chain)
+        return (-rule.place.depth, cat_rank)
+
+    if rules:
+        best = min(rules, key=specificity)
+        return best.level, best.organisation
+    return category.default_level, None
+
+
+def models_q_category(chain):
+    from django.db.models import Q
+
+    return Q(category_id__in=chain) | Q(category__isnull=True)
+
+
+def handler_at(level: str, place: Place, organisation: Organisation | None = None
+               ) -> tuple[str, Place | None, Organisation | None]:
+    """The lowest level at or above `level` that exists over `place`: a building-level case
+    at a compound with no building goes to the grid, and so on up the ladder."""
+    chain = {p.kind.code: p for p in Place.objects.filter(path__in=[*ancestors_paths(place.path), place.path])
+             .select_related("kind")}
+    for rung in LADDER[LADDER.index(level):]:
+        if rung == Level.DEPARTMENT:
+            if organisation is not None:
+                return rung, None, organisation
+            continue
+        holder = chain.get(rung)
+        if holder is not None:
+            return rung, holder, None
+    # Nothing above (a place outside any street): the top of the tree handles it.
+    top = Place.objects.filter(path=place.path[:4]).first()
+    return Level.STREET, top, None
+
+
+def handlers(case: Case) -> list[User]:
+    """The people who act on the case at its current level."""
+    roles = HANDLER_ROLES[case.level]
+    if case.level == Level.DEPARTMENT:
+        qs = RoleAssignment.objects.filter(role__in=roles, organisation=case.handler_organisation, is_active=True)
+    else:
+        qs = RoleAssignment.objects.filter(role__in=roles, place=case.handler_place, is_active=True)
+    return [ra.user for ra in qs.select_related("user")]
+
+
+def _record(case: Case, kind: str, *, actor, note: str = "", internal: bool = False, **data) -> CaseEvent:
+    is_person = actor is not None and getattr(actor, "pk", None) is not None
+    return CaseEvent.objects.create(case=case, kind=kind, actor=actor if is_person else None, note=note,
+                                    is_internal=internal, data=data)
+
+
+def _notify(users, case: Case, kind: str, text: str, *, sms: bool = False) -> None:
+    enqueue(users, kind=kind, text=f"[{case.number}] {text}", url=f"/cases/{case.pk}/", sms=sms)
+
+
+def _reporters(case: Case) -> list[User]:
+    """The reporter and the reporters of cases merged into this one: they follow its outcome."""
+    users = [case.reporter] if case.reporter_id else []
+    users += [c.reporter for c in case.merged_cases.select_related("reporter") if c.reporter_id]
+    return users
+
+
+def _locked(case_id: int) -> Case:
+    case = Case.objects.select_for_update().filter(pk=case_id).first()
+    if case is None:
+        raise NotFound(_("诉求不存在"), code="not_found")
+    return case
+
+
+def _clean_text(text: str, *, field: str = "text", required: bool = True) -> str:
+    text = (text or "").strip()
+    if required and len(text) < 2:
+        raise Invalid(_("请描述问题（至少2个字）"), code="required", field=field)
+    if len(text) > MAX_TEXT:
+        raise Invalid(_("内容不能超过2000个字"), code="too_long", field=field)
+    return text
+
+
+# ---------------------------------------------------------------- intake
+
+
+def place_for_point(lat: Decimal, lng: Decimal) -> Place | None:
+    """The deepest grid or compound whose boundary polygon contains the point."""
+    from .geo import point_in_boundary
+
+    candidates = Place.objects.filter(kind__code__in=("grid", "compound"), boundary__isnull=False).only(
+        "id", "path", "boundary", "depth")
+    best = None
+    for place in candidates.iterator(chunk_size=500):
+        if point_in_boundary(float(lng), float(lat), place.boundary):
+            if best is None or place.depth > best.depth:
+                best = place
+    return best
+
+
+@transaction.atomic
+def submit_case(*, actor, text: str, channel: str, place_id: int | None = None, lat=None, lng=None,
+                category_code: str | None = None, contact_name: str = "", contact_phone: str = "",
+                is_public: bool = False, priority: int = Case.Priority.LOW, on_behalf: bool = False) -> Case:
+    """Open a case from any channel. Residents report for themselves; staff channels (phone,
+    walk-in, patrol, visit, meeting, hotline) need the intake verb at the place."""
+    errors = []
+    if channel not in Case.Channel.values:
+        errors.append({"field": "channel", "message": _("来源渠道无效"), "code": "invalid_choice"})
+    try:
+        text = _clean_text(text)
+    except Invalid as exc:
+        errors += exc.as_list()
+    place = None
+    if place_id is not None:
+        place = Place.objects.select_related("kind").filter(pk=place_id).first()
+        if place is None:
+            errors.append({"field": "place_id", "message": _("地点不存在"), "code": "not_found"})
+    elif lat is not None and lng is not None:
+        try:
+            lat, lng = Decimal(str(lat)), Decimal(str(lng))
+            if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+                raise ValueError
+        except Exception:
+            errors.append({"field": "lat", "message": _("坐标超出范围"), "code": "coordinate_range"})
+        else:
+            place = place_for_point(lat, lng)
+            if place is None:
+                errors.append({"field": "lat", "message": _("该位置不在任何网格内，请选择地点"), "code": "outside_grids"})
+    else:
+        errors.append({"field": "place_id", "message": _("请选择地点或在地图上标注位置"), "code": "required"})
+    category = None
+    if category_code:
+        category = Category.objects.filter(code=category_code, is_active=True).first()
+        if category is None:
+            errors.append({"field": "category", "message": _("类别无效"), "code": "invalid_choice"})
+    if priority not in Case.Priority.values:
+        errors.append({"field": "priority", "message": _("紧急程度无效"), "code": "invalid_choice"})
+    if contact_phone:
+        try:
+            contact_phone = validate_mobile(contact_phone, field="contact_phone")
+        except Invalid as exc:
+            errors += exc.as_list()
+    if len(contact_name or "") > 50:
+        errors.append({"field": "contact_name", "message": _("联系人不能超过50个字"), "code": "too_long"})
+    if errors:
+        raise Invalid(errors[0]["message"], code=errors[0]["code"], field=errors[0]["field"], errors=errors)
+    staff_entry = on_behalf or channel in STAFF_CHANNELS
+    if staff_entry:
+        require(actor, Verb.CASE_INTAKE, place)
+    elif not actor.is_authenticated:
+        raise Forbidden(_("请先登录"), code="unauthenticated")
+    suggested = None
+    if category is None:
+        from linli.triage.suggest import suggest_category
+
+        suggested = suggest_category(text)
+        category = suggested or Category.objects.get(code="other")
+    level, organisation = route_for(category, place)
+    level, handler_place, handler_org = handler_at(level, place, organisation)
+    now = timezone.now()
+    case = Case.objects.create(
+        number="T" + secrets.token_hex(8), path=place.path, place=place, lat=lat, lng=lng, category=category,
+        suggested_category=suggested, text=text, channel=channel,
+        reporter=None if staff_entry or actor.pk is None else actor,
+        entered_by=actor if staff_entry and actor.pk is not None else None,
+        contact_name=(contact_name or "").strip(), is_public=bool(is_public), priority=priority, level=level,
+        handler_place=handler_place, handler_organisation=handler_org,
+        accept_due=now + timedelta(hours=category.accept_hours), finish_due=now + timedelta(days=category.finish_days),
+    )
+    case.number = f"{now:%Y%m%d}{case.pk:06d}"
+    if contact_phone:
+        case.set_contact_phone(contact_phone)
+    case.save(update_fields=["number", "contact_phone_enc", "contact_phone_hash", "contact_phone_masked"])
+    _record(case, CaseEvent.Kind.CREATED, actor=actor, channel=channel)
+    if suggested is not None:
+        _record(case, CaseEvent.Kind.CLASSIFIED, actor=None, category=category.code, suggested=True)
+    _record(case, CaseEvent.Kind.ROUTED, actor=None, level=level,
+            place=handler_place.pk if handler_place else None, organisation=handler_org.pk if handler_org else None)
+    _notify(handlers(case), case, "case_new", str(_("有新的诉求待受理")))
+    record_audit(actor=actor, action="case.submit", target=case)
+    return case
+
+
+# ---------------------------------------------------------------- handling
+
+
+def _require_handler(actor, case: Case) -> None:
+    """The handlers at the case's level, or anyone above them with the verb."""
+    if case.level == Level.DEPARTMENT:
+        if actor.is_superuser or RoleAssignment.objects.filter(
+                user_id=actor.pk, organisation=case.handler_organisation, is_active=True).exists():
+            return
+        require(actor, Verb.CASE_DISPATCH, case)
+        return
+    if not allowed(actor, Verb.CASE_HANDLE, case.handler_place):
+        require(actor, Verb.CASE_VIEW, case)
+        raise Forbidden(_("此诉求不由您办理"), code="not_handler")
+
+
+def _require_open(case: Case, *statuses) -> None:
+    if case.status not in (statuses or Case.OPEN):
+        raise Conflict(_("此诉求当前状态（%(status)s）不能执行该操作") % {"status": case.get_status_display()},
+                       code="wrong_status")
+
+
+@transaction.atomic
+def accept_case(*, actor, case_id: int, note: str = "") -> Case:
+    case = _locked(case_id)
+    _require_handler(actor, case)
+    _require_open(case, Case.Status.SUBMITTED, Case.Status.INFO_REQUESTED)
+    case.status = Case.Status.ACCEPTED
+    case.accepted_at = case.accepted_at or timezone.now()
+    case.save(update_fields=["status", "accepted_at", "updated_at"])
+    _record(case, CaseEvent.Kind.ACCEPTED, actor=actor, note=_clean_text(note, required=False))
+    _notify(_reporters(case), case, "case_accepted", str(_("您的诉求已受理")))
+    return case
+
+
+@transaction.atomic
+def request_info(*, actor, case_id: int, question: str) -> Case:
+    case = _locked(case_id)
+    _require_handler(actor, case)
+    _require_open(case, Case.Status.SUBMITTED, Case.Status.ACCEPTED)
+    question = _clean_text(question, field="question")
+    case.status = Case.Status.INFO_REQUESTED
+    case.save(update_fields=["status", "updated_at"])
+    _record(case, CaseEvent.Kind.INFO_REQUESTED, actor=actor, note=question)
+    _notify(_reporters(case), case, "case_info_requested", str(_("办理人需要您补充信息")), sms=True)
+    return case
+
+
+@transaction.atomic
+def add_info(*, actor, case_id: int, text: str) -> Case:
+    case = _locked(case_id)
+    if case.reporter_id != actor.pk:
+        require(actor, Verb.CASE_HANDLE, case)
+    _require_open(case)
+    text = _clean_text(text)
+    if case.status == Case.Status.INFO_REQUESTED:
+        case.status = Case.Status.ACCEPTED if case.accepted_at else Case.Status.SUBMITTED
+        case.save(update_fields=["status", "updated_at"])
+    _record(case, CaseEvent.Kind.INFO_ADDED, actor=actor, note=text)
+    _notify(handlers(case), case, "case_info_added", str(_("反映人补充了信息")))
+    return case
+
+
+@transaction.atomic
+def escalate_case(*, actor, case_id: int, reason: str, system: bool = False) -> Case:
+    """Hand the case up one level of the ladder, with a reason."""
+    case = _locked(case_id)
+    if not system:
+        _require_handler(actor, case)
+    _require_open(case, Case.Status.SUBMITTED, Case.Status.ACCEPTED, Case.Status.INFO_REQUESTED)
+    reason = _clean_text(reason, field="reason")
+    return _move_up(case, actor=actor, reason=reason)
+
+
+def _move_up(case: Case, *, actor, reason: str, kind: str = CaseEvent.Kind.ESCALATED) -> Case:
+    # Above the street come departments, which a case reaches by referral (refer_case).
+    if case.level in (Level.STREET, Level.DEPARTMENT):
+        raise Conflict(_("已是最高办理层级，请转交职能部门"), code="top_of_ladder")
+    level, handler_place, handler_org = handler_at(LADDER[LADDER.index(case.level) + 1], case.place)
+    if handler_place is not None and case.handler_place_id == handler_place.pk:
+        raise Conflict(_("已是最高办理层级，请转交职能部门"), code="top_of_ladder")
+    previous = handlers(case)
+    case.level, case.handler_place, case.handler_organisation = level, handler_place, handler_org
+    case.status = Case.Status.SUBMITTED
+    case.accepted_at = None
+    case.escalated_count += 1
+    now = timezone.now()
+    case.accept_due = now + timedelta(hours=case.category.accept_hours)
+    case.save(update_fields=["level", "handler_place", "handler_organisation", "status", "accepted_at",
+                             "escalated_count", "accept_due", "updated_at"])
+    _record(case, kind, actor=actor, note=reason, level=level)
+    _notify(handlers(case) + previous, case, "case_escalated", str(_("诉求已上报至%(level)s") % {
+        "level": case.get_level_display()}))
+    return case
+
+
+@transaction.atomic
+def refer_case(*, actor, case_id: int, organisation_id: int, reason: str) -> Case:
+    """Refer the whole case to one department (转办)."""
+    case = _locked(case_id)
+    require(actor, Verb.CASE_DISPATCH, case)
+    _require_open(case, Case.Status.SUBMITTED, Case.Status.ACCEPTED, Case.Status.INFO_REQUESTED)
+    org = Organisation.objects.filter(pk=organisation_id, kind=Organisation.Kind.DEPARTMENT).first()
+    if org is None:
+        raise Invalid(_("请选择职能部门"), code="organisation_required", field="organisation_id")
+    reason = _clean_text(reason, field="reason")
+    case.level, case.handler_place, case.handler_organisation = Level.DEPARTMENT, None, org
+    case.status = Case.Status.SUBMITTED
+    case.accepted_at = None
+    case.save(update_fields=["level", "handler_place", "handler_organisation", "status", "accepted_at",
+                             "updated_at"])
+    _record(case, CaseEvent.Kind.REFERRED, actor=actor, note=reason, organisation=org.pk)
+    _notify(handlers(case), case, "case_referred", str(_("有转办的诉求待受理")))
+    return case
+
+
+@transaction.atomic
+def open_cohandling(*, actor, case_id: int, organisation_ids: list[int], instruction: str = "",
+                    days: int | None = None) -> list[CaseTask]:
+    """Several departments each get their own task (联合综治、畜牧兽医、环保, seed 003)."""
+    case = _locked(case_id)
+    require(actor, Verb.CASE_DISPATCH, case)
+    _require_open(case, Case.Status.SUBMITTED, Case.Status.ACCEPTED, Case.Status.INFO_REQUESTED)
+    ids = sorted(set(organisation_ids or []))
+    orgs = list(Organisation.objects.filter(pk__in=ids, kind=Organisation.Kind.DEPARTMENT))
+    if not ids or len(orgs) != len(ids):
+        raise Invalid(_("请选择一个或多个职能部门"), code="organisation_required", field="organisation_ids")
+    if days is not None and not (1 <= days <= 365):
+        raise Invalid(_("期限应为1到365天"), code="days_range", field="days")
+    existing = set(case.tasks.values_list("organisation_id", flat=True))
+    if existing & set(ids):
+        raise Conflict(_("所选部门已有协办任务"), code="duplicate_task", field="organisation_ids")
+    due = timezone.now() + timedelta(days=days) if days else case.finish_due
+    tasks = [CaseTask.objects.create(case=case, organisation=o, instruction=(instruction or "")[:500], due=due)
+             for o in orgs]
+    if case.status == Case.Status.SUBMITTED:
+        case.status = Case.Status.ACCEPTED
+        case.accepted_at = timezone.now()
+        case.save(update_fields=["status", "accepted_at", "updated_at"])
+    _record(case, CaseEvent.Kind.TASK_OPENED, actor=actor, note=instruction or "", organisations=ids)
+    staff = [ra.user for ra in RoleAssignment.objects.filter(organisation__in=orgs, is_active=True,
+                                                            role=Role.DEPARTMENT_STAFF).select_related("user")]
+    _notify(staff, case, "case_task", str(_("有协办任务待办理")))
+    return tasks
+
+
+@transaction.atomic
+def complete_task(*, actor, task_id: int, answer: str) -> CaseTask:
+    task = CaseTask.objects.select_for_update().select_related("case").filter(pk=task_id).first()
+    if task is None:
+        raise NotFound(_("协办任务不存在"), code="not_found")
+    case = _locked(task.case_id)
+    if not (actor.is_superuser or RoleAssignment.objects.filter(user_id=actor.pk, organisation=task.organisation_id,
+                                                                is_active=True).exists()):
+        raise Forbidden(_("此任务不由您办理"), code="not_handler")
+    if task.status == CaseTask.Status.DONE:
+        raise Conflict(_("该任务已完成"), code="task_done")
+    task.answer = _clean_text(answer, field="answer")
+    task.status, task.done_at = CaseTask.Status.DONE, timezone.now()
+    task.save(update_fields=["answer", "status", "done_at"])
+    _record(case, CaseEvent.Kind.TASK_DONE, actor=actor, note=task.answer, organisation=task.organisation_id)
+    _notify(handlers(case), case, "case_task_done", str(_("协办部门已完成任务")))
+    return task
+
+
+@transaction.atomic
+def add_note(*, actor, case_id: int, text: str, internal: bool = True) -> CaseEvent:
+    case = _locked(case_id)
+    require(actor, Verb.CASE_HANDLE, case)
+    return _record(case, CaseEvent.Kind.NOTE, actor=actor, note=_clean_text(text), internal=internal)
+
+
+@transaction.atomic
+def record_contact(*, actor, case_id: int, note: str = "") -> Case:
+    """The handler contacted the requester (接诉即办's 响应率 counts this time)."""
+    case = _locked(case_id)
+    _require_handler(actor, case)
+    if case.first_contact_at is None:
+        case.first_contact_at = timezone.now()
+        case.save(update_fields=["first_contact_at", "updated_at"])
+    _record(case, CaseEvent.Kind.CONTACTED, actor=actor, note=_clean_text(note, required=False), internal=True)
+    return case
+
+
+@transaction.atomic
+def answer_case(*, actor, case_id: int, answer: str) -> Case:
+    """The handler's answer to the resident; every co-handling task must be done first."""
+    case = _locked(case_id)
+    _require_handler(actor, case)
+    _require_open(case, Case.Status.ACCEPTED)
+    if case.tasks.filter(status=CaseTask.Status.OPEN).exists():
+        raise Conflict(_("还有协办任务未完成"), code="tasks_open")
+    answer = _clean_text(answer, field="answer")
+    now = timezone.now()
+    case.status, case.answered_at = Case.Status.ANSWERED, now
+    case.first_contact_at = case.first_contact_at or now
+    case.save(update_fields=["status", "answered_at", "first_contact_at", "updated_at"])
+    event = _record(case, CaseEvent.Kind.ANSWERED, actor=actor, note=answer)
+    _notify(_reporters(case), case, "case_answered", str(_("您的诉求已有答复")), sms=True)
+    case._answer_event = event
+    return case
+
+
+@transaction.atomic
+def close_case(*, actor, case_id: int, outcome: str, note: str = "") -> Case:
+    """Verify and close (核查结案) with a typed outcome."""
+    case = _locked(case_id)
+    if case.reporter_id != actor.pk:
+        require(actor, Verb.CASE_VERIFY, case)
+    _require_open(case, Case.Status.ANSWERED)
+    if outcome not in Case.Outcome.values:
+        raise Invalid(_("请选择办理结果"), code="invalid_choice", field="outcome")
+    note = _clean_text(note, field="note", required=outcome in (Case.Outcome.NOT_OURS, Case.Outcome.CANNOT))
+    case.status, case.outcome, case.outcome_note, case.closed_at = Case.Status.CLOSED, outcome, note, timezone.now()
+    case.save(update_fields=["status", "outcome", "outcome_note", "closed_at", "updated_at"])
+    _record(case, CaseEvent.Kind.VERIFIED, actor=actor)
+    _record(case, CaseEvent.Kind.CLOSED, actor=actor, note=note, outcome=outcome)
+    _notify(_reporters(case), case, "case_closed", str(_("您的诉求已办结，请评价")), sms=True)
+    return case
+
+
+@transaction.atomic
+def rate_case(*, actor, case_id: int, rating: str, solved: bool | None = None, comment: str = "",
+              return_visit: bool = False) -> Case:
+    """The reporter rates (or staff record a return visit, 回访). Not satisfied reopens the
+    case once for a second handling."""
+    case = _locked(case_id)
+    if return_visit:
+        require(actor, Verb.CASE_VERIFY, case)
+    elif case.reporter_id is None or case.reporter_id != actor.pk:
+        raise Forbidden(_("只有反映人可以评价"), code="not_reporter")
+    _require_open(case, Case.Status.CLOSED)
+    if rating not in Case.Rating.values:
+        raise Invalid(_("请选择满意度"), code="invalid_choice", field="rating")
+    if case.rating:
+        raise Conflict(_("已评价过"), code="already_rated")
+    comment = (comment or "").strip()
+    if len(comment) > 500:
+        raise Invalid(_("评价不能超过500个字"), code="too_long", field="comment")
+    case.rating, case.rating_comment, case.rated_at = rating, comment, timezone.now()
+    case.solved_by_reporter = solved
+    case.save(update_fields=["rating", "rating_comment", "rated_at", "solved_by_reporter", "updated_at"])
+    _record(case, CaseEvent.Kind.RATED, actor=actor, note=comment, rating=rating, solved=solved,
+            return_visit=return_visit)
+    if rating == Case.Rating.UNSATISFIED and case.reopened_count == 0:
+        _reopen(case, actor=actor, reason=comment or str(_("反映人不满意")))
+    return case
+
+
+def _reopen(case: Case, *, actor, reason: str) -> None:
+    now = timezone.now()
+    case.reopened_count += 1
+    case.status = Case.Status.ACCEPTED
+    case.rating, case.rating_comment, case.rated_at = "", "", None
+    case.outcome, case.closed_at, case.answered_at = "", None, None
+    case.finish_due = now + timedelta(days=case.category.finish_days)
+    case.save(update_fields=["reopened_count", "status", "rating", "rating_comment", "rated_at", "outcome",
+                             "closed_at", "answered_at", "finish_due", "updated_at"])
+    _record(case, CaseEvent.Kind.REOPENED, actor=actor, note=reason)
+    _notify(handlers(case), case, "case_reopened", str(_("反映人不满意，诉求已重新办理")))
+
+
+@transaction.atomic
+def me_too(*, actor, case_id: int) -> Case:
+    case = _locked(case_id)
+    require(actor, Verb.CASE_VIEW, case)
+    _require_open(case)
+    if case.reporter_id == actor.pk:
+        raise Conflict(_("这是您自己提交的诉求"), code="own_case")
+    _, created = CaseSupporter.objects.get_or_create(case=case, user=actor)
+    if not created:
+        raise Conflict(_("您已经附议过"), code="already_supported")
+    _record(case, CaseEvent.Kind.ME_TOO, actor=actor)
+    return case
+
+
+@transaction.atomic
+def merge_case(*, actor, case_id: int, into_id: int, note: str = "") -> Case:
+    """Merge a duplicate into the original; its reporter follows the original's outcome."""
+    if case_id == into_id:
+        raise Invalid(_("不能合并到自身"), code="merge_self", field="into_id")
+    locked = {c.pk: c for c in Case.objects.select_for_update().filter(pk__in=sorted([case_id, into_id]))
+              .order_by("pk")}
+    case, original = locked.get(case_id), locked.get(into_id)
+    if case is None or original is None:
+        raise NotFound(_("诉求不存在"), code="not_found")
+    require(actor, Verb.CASE_DISPATCH, case)
+    require(actor, Verb.CASE_DISPATCH, original)
+    _require_open(case)
+    _require_open(original)
+    if original.merged_into_id:
+        raise Conflict(_("目标诉求已被合并"), code="merged_target")
+    case.status, case.merged_into = Case.Status.MERGED, original
+    case.closed_at = timezone.now()
+    case.save(update_fields=["status", "merged_into", "closed_at", "updated_at"])
+    _record(case, CaseEvent.Kind.MERGED, actor=actor, note=note, into=original.pk)
+    _record(original, CaseEvent.Kind.MERGED, actor=actor, note=note, merged=case.pk)
+    if case.reporter_id:
+        _notify([case.reporter], case, "case_merged", str(_("您的诉求已与%(n)s合并办理") % {"n": original.number}))
+    return case
