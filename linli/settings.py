@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
     "linli.core",
     "linli.accounts",
     "linli.places",
@@ -112,6 +114,10 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+# Background jobs: django-tasks with its database backend; `manage.py db_worker` runs them
+# and `manage.py scheduler` enqueues the periodic ones.
+TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
 
 LOGGING = {
     "version": 1,
