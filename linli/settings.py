@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "linli.demo",
     "linli.notify",
     "linli.cases",
+    "linli.open311",
 ]
 
 MIDDLEWARE = [

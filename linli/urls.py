@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
+    path("open311/v2/", include("linli.open311.urls")),
     path("", include("linli.accounts.urls")),
     path("", include("linli.places.urls")),
 ]

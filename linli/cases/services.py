@@ -150,9 +150,11 @@ def place_for_point(lat: Decimal, lng: Decimal) -> Place | None:
 @transaction.atomic
 def submit_case(*, actor, text: str, channel: str, place_id: int | None = None, lat=None, lng=None,
                 category_code: str | None = None, contact_name: str = "", contact_phone: str = "",
-                is_public: bool = False, priority: int = Case.Priority.LOW, on_behalf: bool = False) -> Case:
+                is_public: bool = False, priority: int = Case.Priority.LOW, on_behalf: bool = False,
+                via_integration: bool = False) -> Case:
     """Open a case from any channel. Residents report for themselves; staff channels (phone,
-    walk-in, patrol, visit, meeting, hotline) need the intake verb at the place."""
+    walk-in, patrol, visit, meeting, hotline) need the intake verb at the place; an
+    integration (Open311, an API client with its key) files for an anonymous contact."""
     errors = []
     if channel not in Case.Channel.values:
         errors.append({"field": "channel", "message": _("来源渠道无效"), "code": "invalid_choice"})
@@ -195,10 +197,10 @@ def submit_case(*, actor, text: str, channel: str, place_id: int | None = None, 
     if errors:
         raise Invalid(errors[0]["message"], code=errors[0]["code"], field=errors[0]["field"], errors=errors)
     staff_entry = on_behalf or channel in STAFF_CHANNELS
+    if not actor.is_authenticated:
+        raise Forbidden(_("请先登录"), code="unauthenticated")
     if staff_entry:
         require(actor, Verb.CASE_INTAKE, place)
-    elif not actor.is_authenticated:
-        raise Forbidden(_("请先登录"), code="unauthenticated")
     suggested = None
     if category is None:
         from linli.triage.suggest import suggest_category
@@ -211,8 +213,8 @@ def submit_case(*, actor, text: str, channel: str, place_id: int | None = None, 
     case = Case.objects.create(
         number="T" + secrets.token_hex(8), path=place.path, place=place, lat=lat, lng=lng, category=category,
         suggested_category=suggested, text=text, channel=channel,
-        reporter=None if staff_entry or actor.pk is None else actor,
-        entered_by=actor if staff_entry and actor.pk is not None else None,
+        reporter=None if staff_entry or via_integration or actor.pk is None else actor,
+        entered_by=actor if (staff_entry or via_integration) and actor.pk is not None else None,
         contact_name=(contact_name or "").strip(), is_public=bool(is_public), priority=priority, level=level,
         handler_place=handler_place, handler_organisation=handler_org,
         accept_due=now + timedelta(hours=category.accept_hours), finish_due=now + timedelta(days=category.finish_days),
