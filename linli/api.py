@@ -66,10 +66,12 @@ def on_http_error(request, exc: HttpError):
 
 def _register_routers():
     from linli.accounts.api import router as accounts_router
+    from linli.cases.api import router as cases_router
     from linli.places.api import router as places_router
 
     api.add_router("/auth/", accounts_router)
     api.add_router("/", places_router)
+    api.add_router("/", cases_router)
 
 
 _register_routers()

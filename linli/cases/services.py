@@ -533,3 +533,32 @@ def merge_case(*, actor, case_id: int, into_id: int, note: str = "") -> Case:
     if case.reporter_id:
         _notify([case.reporter], case, "case_merged", str(_("您的诉求已与%(n)s合并办理") % {"n": original.number}))
     return case
+
+
+MAX_PHOTOS = 6
+
+
+@transaction.atomic
+def attach_photos(*, actor, case_id: int, images: list[bytes], event_id: int | None = None) -> list:
+    """Photos of the problem (by the reporter or staff) or of the result (by the handler,
+    attached to the answer event)."""
+    from . import photos
+
+    case = _locked(case_id)
+    if case.reporter_id != actor.pk:
+        require(actor, Verb.CASE_HANDLE, case)
+    if not images:
+        raise Invalid(_("请选择图片"), code="photo_required", field="photos")
+    if case.photos.count() + len(images) > MAX_PHOTOS * 2:
+        raise Invalid(_("每件诉求最多上传12张图片"), code="too_many_photos", field="photos")
+    if len(images) > MAX_PHOTOS:
+        raise Invalid(_("一次最多上传6张图片"), code="too_many_photos", field="photos")
+    event = case.events.filter(pk=event_id).first() if event_id else None
+    # Clean every image before storing any, so a bad one leaves nothing behind.
+    cleaned = []
+    for i, data in enumerate(images):
+        try:
+            cleaned.append(photos.clean_image(data))
+        except Invalid as exc:
+            raise Invalid(exc.message, code=exc.code, field=f"photos.{i}") from None
+    return [photos.store(case, c, event=event) for c in cleaned]

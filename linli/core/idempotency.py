@@ -1,11 +1,18 @@
 """Idempotent creates: a retried request with the same Idempotency-Key and body gets the
 stored answer; the same key with another body is refused (422). The record is written in
-the same transaction as the thing created."""
+the same transaction as the thing created.
+
+The key is claimed *before* the create runs: the claim row (user, key) is inserted first,
+so a concurrent retry blocks on the unique index until the first request commits (then it
+returns the stored answer) or rolls back (then it runs the create itself). Without the
+claim, the loser of a race would run the create too and could fail on a rule the winner's
+row now breaks (a duplicate ID number) instead of getting the winner's answer."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Callable
 
 from django.db import IntegrityError, transaction
@@ -15,6 +22,10 @@ from .errors import Invalid, Unprocessable
 from .models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 128
+# Visible ASCII only: a key is an opaque token (usually a UUID) that clients log and compare.
+KEY_RE = re.compile(r"^[\x21-\x7e]{1,%d}$" % MAX_KEY_LENGTH)
+PENDING = 0
 
 
 def _request_hash(request, payload) -> str:
@@ -22,32 +33,49 @@ def _request_hash(request, payload) -> str:
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
-def run_idempotent(request, payload, create: Callable[[], dict], *, status: int = 201) -> tuple[int, dict]:
-    """Run `create` (which returns the JSON answer) at most once per (user, key)."""
+def idempotency_key(request) -> str | None:
+    """The request's key, or None; a malformed key is a 400, not silently ignored."""
     key = request.headers.get(HEADER)
-    if not key:
+    if key is None:
+        return None
+    key = key.strip()
+    if not KEY_RE.match(key):
+        raise Invalid(_("Idempotency-Key 应为1到128个可见 ASCII 字符"), code="idempotency_key", field=HEADER)
+    return key
+
+
+def _stored_answer(user, key: str, digest: str) -> tuple[int, dict] | None:
+    stored = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    if stored is None:
+        return None
+    if stored.request_hash != digest:
+        raise Unprocessable(_("此 Idempotency-Key 已用于另一个请求"), code="idempotency_mismatch", field=HEADER)
+    return stored.status_code, stored.response
+
+
+def run_idempotent(request, payload, create: Callable[[], dict], *, status: int = 201) -> tuple[int, dict]:
+    """Run `create` (which returns the JSON answer) at most once per (user, key), all in one
+    transaction with the stored answer."""
+    key = idempotency_key(request)
+    if key is None:
         with transaction.atomic():
             return status, create()
-    key = key.strip()
-    if not key or len(key) > 128:
-        raise Invalid(_("Idempotency-Key 长度应为1到128个字符"), code="idempotency_key", field=HEADER)
     digest = _request_hash(request, payload)
     user = request.user
-    for _attempt in range(2):
-        stored = IdempotencyRecord.objects.filter(user=user, key=key).first()
-        if stored is not None:
-            if stored.request_hash != digest:
-                raise Unprocessable(_("此 Idempotency-Key 已用于另一个请求"), code="idempotency_mismatch",
-                                    field=HEADER)
-            return stored.status_code, stored.response
-        try:
-            with transaction.atomic():
-                answer = create()
-                IdempotencyRecord.objects.create(user=user, key=key, request_hash=digest,
-                                                 status_code=status, response=answer)
-                return status, answer
-        except IntegrityError:
-            # A concurrent retry with the same key won the race; its answer is now stored.
-            if not IdempotencyRecord.objects.filter(user=user, key=key).exists():
-                raise
+    for _attempt in range(3):
+        answer = _stored_answer(user, key, digest)
+        if answer is not None:
+            return answer
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    record = IdempotencyRecord.objects.create(user=user, key=key, request_hash=digest,
+                                                              status_code=PENDING, response={})
+            except IntegrityError:
+                # Another request with this key committed first: answer with its result.
+                continue
+            body = create()
+            record.status_code, record.response = status, body
+            record.save(update_fields=["status_code", "response"])
+            return status, body
     raise Unprocessable(_("请求冲突，请重试"), code="idempotency_race", field=HEADER)  # pragma: no cover

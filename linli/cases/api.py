@@ -1,0 +1,377 @@
+import datetime as dt
+
+from django.utils.translation import gettext_lazy as _
+from ninja import File, Path, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import Field
+
+from linli.accounts.roles import Verb
+from linli.accounts.scope import get_scoped
+from linli.core.errors import Invalid
+from linli.core.idempotency import run_idempotent
+from linli.core.schemas import ERRORS
+from linli.places.models import Place
+
+from . import selectors, services
+from .models import Case, Category
+
+router = Router(tags=["cases"])
+
+ID = Field(..., ge=1, le=2**63 - 1)
+PATH_ID = Path(..., ge=1, le=2**63 - 1)
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    name_en: str
+    parent: str | None
+    accept_hours: int
+    finish_days: int
+    default_level: str
+
+    @staticmethod
+    def resolve_parent(obj):
+        return obj.parent.code if obj.parent_id else None
+
+
+class CaseIn(Schema):
+    text: str = Field(..., max_length=2000, description="问题描述")
+    place_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    lat: float | None = Field(None, ge=-90, le=90)
+    lng: float | None = Field(None, ge=-180, le=180)
+    category: str | None = Field(None, max_length=48, description="类别代码；省略则自动建议")
+    channel: str = Field("resident", max_length=16)
+    contact_name: str = Field("", max_length=50)
+    contact_phone: str = Field("", max_length=20)
+    is_public: bool = False
+    priority: int = Field(1, ge=1, le=3)
+
+
+class EventOut(Schema):
+    kind: str
+    kind_label: str
+    actor: str | None
+    at: dt.datetime
+    note: str
+    is_internal: bool
+
+    @staticmethod
+    def resolve_kind_label(obj):
+        return obj.get_kind_display()
+
+    @staticmethod
+    def resolve_actor(obj):
+        return str(obj.actor) if obj.actor_id else None
+
+
+class CaseOut(Schema):
+    id: int
+    number: str
+    status: str
+    status_label: str
+    level: str
+    category: str
+    category_name: str
+    text: str
+    place_id: int
+    place_name: str
+    channel: str
+    is_public: bool
+    priority: int
+    card: int
+    created_at: dt.datetime
+    accept_due: dt.datetime
+    finish_due: dt.datetime
+    outcome: str
+    rating: str
+    reopened_count: int
+
+    @staticmethod
+    def resolve_status_label(obj):
+        return obj.get_status_display()
+
+    @staticmethod
+    def resolve_category(obj):
+        return obj.category.code
+
+    @staticmethod
+    def resolve_category_name(obj):
+        return obj.category.label
+
+    @staticmethod
+    def resolve_place_name(obj):
+        return obj.place.name
+
+
+class CaseDetailOut(CaseOut):
+    timeline: list[EventOut]
+
+
+class NoteIn(Schema):
+    text: str = Field(..., max_length=2000)
+
+
+class ReasonIn(Schema):
+    reason: str = Field(..., max_length=2000)
+
+
+class ReferIn(Schema):
+    organisation_id: int = ID
+    reason: str = Field(..., max_length=2000)
+
+
+class CohandleIn(Schema):
+    organisation_ids: list[int] = Field(..., min_length=1, max_length=20)
+    instruction: str = Field("", max_length=500)
+    days: int | None = Field(None, ge=1, le=365)
+
+
+class AnswerIn(Schema):
+    answer: str = Field(..., max_length=2000)
+
+
+class CloseIn(Schema):
+    outcome: str = Field(..., max_length=16)
+    note: str = Field("", max_length=2000)
+
+
+class RateIn(Schema):
+    rating: str = Field(..., max_length=16)
+    solved: bool | None = None
+    comment: str = Field("", max_length=500)
+    return_visit: bool = False
+
+
+class MergeIn(Schema):
+    into_id: int = ID
+    note: str = Field("", max_length=2000)
+
+
+class DuplicateOut(Schema):
+    case: CaseOut
+    score: float
+
+
+class SuggestionOut(Schema):
+    code: str
+    name: str
+    probability: float
+    source: str
+
+
+class FiguresOut(Schema):
+    received: int
+    merged: int
+    accepted: int
+    accepted_on_time: int
+    contacted_on_time: int
+    due: int
+    closed_of_due: int
+    closed_on_time: int
+    rated: int
+    satisfied: int
+    solved_asked: int
+    solved: int
+    reopened: int
+    accepted_on_time_rate: float | None
+    response_rate: float | None
+    closing_rate: float | None
+    closed_on_time_rate: float | None
+    satisfaction_rate: float | None
+    solved_rate: float | None
+
+
+class HotSpotOut(Schema):
+    place_id: int
+    place_name: str
+    category: str
+    category_name: str
+    count: int
+
+
+class CaseFilter(Schema):
+    status: str | None = Field(None, max_length=16)
+    category: str | None = Field(None, max_length=48)
+    under: int | None = Field(None, ge=1, le=2**63 - 1, description="地点（含下级）")
+    mine: bool = False
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=10**7)
+
+
+def _detail(user, case: Case) -> Case:
+    """The case with the timeline this user may see (CaseDetailOut.timeline reads it)."""
+    case.timeline = selectors.timeline(user, case)
+    return case
+
+
+def _get_case(request, case_id: int) -> Case:
+    return get_scoped(request.user, Case.objects.select_related("category", "place"), Verb.CASE_VIEW, pk=case_id)
+
+
+def _period(days: int) -> selectors.Period:
+    return selectors.Period.days(days)
+
+
+@router.get("/categories", response={200: list[CategoryOut], **ERRORS}, summary="诉求类别")
+def list_categories(request):
+    return Category.objects.filter(is_active=True).select_related("parent")
+
+
+@router.get("/cases", response={200: list[CaseOut], **ERRORS}, summary="我可见的诉求")
+def list_cases(request, filters: Query[CaseFilter]):
+    qs = selectors.visible_cases(request.user)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.category:
+        qs = qs.filter(category__code=filters.category)
+    if filters.under:
+        place = get_scoped(request.user, Place.objects.all(), Verb.CASE_VIEW, pk=filters.under)
+        qs = qs.filter(path__startswith=place.path)
+    if filters.mine:
+        qs = qs.filter(reporter_id=request.user.pk)
+    return qs.order_by("-id")[filters.offset: filters.offset + filters.limit]
+
+
+@router.get("/cases/queue", response={200: list[CaseOut], **ERRORS}, summary="我的待办（按期限排序）")
+def my_queue(request, limit: int = Query(100, ge=1, le=500)):
+    return selectors.queue_for(request.user)[:limit]
+
+
+@router.post("/cases", response={201: CaseDetailOut, **ERRORS}, summary="提交诉求")
+def submit(request, payload: CaseIn):
+    def create():
+        case = services.submit_case(actor=request.user, text=payload.text, channel=payload.channel,
+                                    place_id=payload.place_id, lat=payload.lat, lng=payload.lng,
+                                    category_code=payload.category, contact_name=payload.contact_name,
+                                    contact_phone=payload.contact_phone, is_public=payload.is_public,
+                                    priority=payload.priority)
+        return CaseDetailOut.from_orm(_detail(request.user, case)).model_dump(mode="json")
+
+    return run_idempotent(request, payload.model_dump(mode="json"), create)
+
+
+@router.get("/cases/{case_id}", response={200: CaseDetailOut, **ERRORS}, summary="诉求详情与办理记录")
+def get_case(request, case_id: int = PATH_ID):
+    return _detail(request.user, _get_case(request, case_id))
+
+
+@router.post("/cases/{case_id}/photos", response={201: list[int], **ERRORS}, summary="上传图片")
+def upload_photos(request, case_id: int = PATH_ID, photos: list[UploadedFile] = File(...)):
+    if any(p.size > 10 * 1024 * 1024 for p in photos):
+        raise Invalid(_("图片不能超过10MB"), code="photo_too_large", field="photos")
+    stored = services.attach_photos(actor=request.user, case_id=case_id, images=[p.read() for p in photos])
+    return Status(201, [p.pk for p in stored])
+
+
+def _action(path: str, summary: str, schema=None):
+    """Register POST /cases/{id}/<path> calling a service and answering with the case."""
+
+    def register(fn):
+        if schema is None:
+            @router.post(f"/cases/{{case_id}}/{path}", response={200: CaseDetailOut, **ERRORS}, summary=summary,
+                         operation_id=f"case_{path.replace('-', '_')}")
+            def endpoint(request, case_id: int = PATH_ID):
+                fn(request, case_id, None)
+                return _detail(request.user, _get_case(request, case_id))
+        else:
+            @router.post(f"/cases/{{case_id}}/{path}", response={200: CaseDetailOut, **ERRORS}, summary=summary,
+                         operation_id=f"case_{path.replace('-', '_')}")
+            def endpoint(request, payload: schema, case_id: int = PATH_ID):
+                fn(request, case_id, payload)
+                return _detail(request.user, _get_case(request, case_id))
+        return fn
+
+    return register
+
+
+@_action("accept", "受理")
+def _accept(request, case_id, _p):
+    services.accept_case(actor=request.user, case_id=case_id)
+
+
+@_action("request-info", "要求补充信息", ReasonIn)
+def _request_info(request, case_id, p):
+    services.request_info(actor=request.user, case_id=case_id, question=p.reason)
+
+
+@_action("info", "补充信息", NoteIn)
+def _info(request, case_id, p):
+    services.add_info(actor=request.user, case_id=case_id, text=p.text)
+
+
+@_action("escalate", "上报上一级", ReasonIn)
+def _escalate(request, case_id, p):
+    services.escalate_case(actor=request.user, case_id=case_id, reason=p.reason)
+
+
+@_action("refer", "转交职能部门", ReferIn)
+def _refer(request, case_id, p):
+    services.refer_case(actor=request.user, case_id=case_id, organisation_id=p.organisation_id, reason=p.reason)
+
+
+@_action("cohandle", "发起多部门协办", CohandleIn)
+def _cohandle(request, case_id, p):
+    services.open_cohandling(actor=request.user, case_id=case_id, organisation_ids=p.organisation_ids,
+                             instruction=p.instruction, days=p.days)
+
+
+@_action("notes", "内部备注", NoteIn)
+def _note(request, case_id, p):
+    services.add_note(actor=request.user, case_id=case_id, text=p.text)
+
+
+@_action("contact", "记录已联系反映人", None)
+def _contact(request, case_id, _p):
+    services.record_contact(actor=request.user, case_id=case_id)
+
+
+@_action("answer", "答复", AnswerIn)
+def _answer(request, case_id, p):
+    services.answer_case(actor=request.user, case_id=case_id, answer=p.answer)
+
+
+@_action("close", "核查结案", CloseIn)
+def _close(request, case_id, p):
+    services.close_case(actor=request.user, case_id=case_id, outcome=p.outcome, note=p.note)
+
+
+@_action("rate", "评价", RateIn)
+def _rate(request, case_id, p):
+    services.rate_case(actor=request.user, case_id=case_id, rating=p.rating, solved=p.solved, comment=p.comment,
+                       return_visit=p.return_visit)
+
+
+@_action("me-too", "我也遇到")
+def _me_too(request, case_id, _p):
+    services.me_too(actor=request.user, case_id=case_id)
+
+
+@_action("merge", "合并到另一诉求", MergeIn)
+def _merge(request, case_id, p):
+    services.merge_case(actor=request.user, case_id=case_id, into_id=p.into_id, note=p.note)
+
+
+class TaskAnswerIn(Schema):
+    answer: str = Field(..., max_length=2000)
+
+
+@router.post("/case-tasks/{task_id}/complete", response={200: dict, **ERRORS}, summary="完成协办任务")
+def complete_task(request, payload: TaskAnswerIn, task_id: int = PATH_ID):
+    task = services.complete_task(actor=request.user, task_id=task_id, answer=payload.answer)
+    return {"id": task.pk, "status": task.status}
+
+
+@router.get("/figures", response={200: FiguresOut, **ERRORS}, summary="办理指标（来自原始记录）")
+def figures(request, under: int = Query(..., ge=1, le=2**63 - 1), days: int = Query(30, ge=1, le=3660)):
+    place = get_scoped(request.user, Place.objects.all(), Verb.CASE_VIEW, pk=under)
+    return selectors.figures(request.user, under=place, period=_period(days))
+
+
+@router.get("/hot-spots", response={200: list[HotSpotOut], **ERRORS}, summary="热点：各网格/小区 × 类别")
+def hot_spots(request, under: int = Query(..., ge=1, le=2**63 - 1), days: int = Query(30, ge=1, le=3660),
+              kind: str = Query("grid", pattern="^(grid|compound)$")):
+    place = get_scoped(request.user, Place.objects.all(), Verb.CASE_VIEW, pk=under)
+    return [{"place_id": r["place"].pk, "place_name": r["place"].name, "category": r["category"],
+             "category_name": r["category_name"], "count": r["count"]}
+            for r in selectors.hot_spots(request.user, under=place, period=_period(days), kind=kind)]
