@@ -22,6 +22,30 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def ensure_reference_data():
+    """Transactional tests flush every table, including the rows the data migrations
+    loaded (place levels, care tags, case categories); put them back when missing."""
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    from linli.cases.models import Category
+    from linli.places.models import PlaceKind
+
+    if not PlaceKind.objects.exists():
+        importlib.import_module("linli.places.migrations.0002_defaults_and_collation").load(django_apps, None)
+    if not Category.objects.exists():
+        importlib.import_module("linli.cases.migrations.0002_default_taxonomy").load(django_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        ensure_reference_data()
+
+
 @pytest.fixture
 def city(db):
     from linli.testing import City

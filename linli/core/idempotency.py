@@ -16,6 +16,7 @@ import re
 from typing import Callable
 
 from django.db import IntegrityError, transaction
+from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
 
 from .errors import Invalid, Unprocessable
@@ -26,6 +27,16 @@ MAX_KEY_LENGTH = 128
 # Visible ASCII only: a key is an opaque token (usually a UUID) that clients log and compare.
 KEY_RE = re.compile(r"^[\x21-\x7e]{1,%d}$" % MAX_KEY_LENGTH)
 PENDING = 0
+# Set on an answer that was stored by an earlier request with the same key.
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+def key_header():
+    """The documented header parameter for a create endpoint (run_idempotent reads it)."""
+    from ninja import Header
+
+    return Header(None, alias=HEADER, pattern=KEY_RE.pattern, max_length=MAX_KEY_LENGTH,
+                  description="重试安全：同一键与相同请求内容只创建一次，重试得到同一应答")
 
 
 def _request_hash(request, payload) -> str:
@@ -53,19 +64,28 @@ def _stored_answer(user, key: str, digest: str) -> tuple[int, dict] | None:
     return stored.status_code, stored.response
 
 
-def run_idempotent(request, payload, create: Callable[[], dict], *, status: int = 201) -> tuple[int, dict]:
+def _json(status: int, body: dict, *, replayed: bool = False) -> JsonResponse:
+    # The answer is already JSON (a schema's model_dump(mode="json")): send it as it is, so a
+    # replay is byte-for-byte the first answer and is not re-validated against the schema.
+    response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+    if replayed:
+        response[REPLAYED_HEADER] = "true"
+    return response
+
+
+def run_idempotent(request, payload, create: Callable[[], dict], *, status: int = 201) -> JsonResponse:
     """Run `create` (which returns the JSON answer) at most once per (user, key), all in one
     transaction with the stored answer."""
     key = idempotency_key(request)
     if key is None:
         with transaction.atomic():
-            return status, create()
+            return _json(status, create())
     digest = _request_hash(request, payload)
     user = request.user
     for _attempt in range(3):
         answer = _stored_answer(user, key, digest)
         if answer is not None:
-            return answer
+            return _json(*answer, replayed=True)
         with transaction.atomic():
             try:
                 with transaction.atomic():
@@ -77,5 +97,5 @@ def run_idempotent(request, payload, create: Callable[[], dict], *, status: int 
             body = create()
             record.status_code, record.response = status, body
             record.save(update_fields=["status_code", "response"])
-            return status, body
+            return _json(status, body)
     raise Unprocessable(_("请求冲突，请重试"), code="idempotency_race", field=HEADER)  # pragma: no cover

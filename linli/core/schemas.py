@@ -1,6 +1,20 @@
+"""Building blocks for API schemas: the error shape every 4xx uses, bounded ids and texts,
+and limit/offset pages. Bounds live here so every endpoint refuses the same bad input with
+a 4xx before it reaches a service or the database."""
+
 from __future__ import annotations
 
+import unicodedata
+from typing import Annotated
+
 from ninja import Schema
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
+
+# Primary keys are 64-bit signed integers on both databases; a larger id can name nothing.
+MAX_ID = 2**63 - 1
+MAX_PAGE = 100
+MAX_OFFSET = 10_000_000
 
 
 class ErrorItem(Schema):
@@ -16,4 +30,36 @@ class ErrorsOut(Schema):
 # Every endpoint documents these, so the OpenAPI schema tells clients (and the fuzzer) the
 # shape of each 4xx.
 ERRORS = {400: ErrorsOut, 401: ErrorsOut, 403: ErrorsOut, 404: ErrorsOut, 409: ErrorsOut,
-          422: ErrorsOut, 429: ErrorsOut}
+          413: ErrorsOut, 422: ErrorsOut, 429: ErrorsOut}
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _printable(value: str) -> str:
+    # NUL is refused by PostgreSQL text columns and lone surrogates cannot be encoded at
+    # all; other control characters have no business in a name or a reason either.
+    for ch in value:
+        if ch in "\t\n\r":
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cs"):
+            raise PydanticCustomError("text_control_chars", "text contains control characters")
+    return value
+
+
+def text(max_length: int, *, min_length: int | None = None, **field):
+    """A string of at most `max_length` characters without control characters."""
+    return Annotated[str, Field(max_length=max_length, min_length=min_length, **field), AfterValidator(_printable)]
+
+
+class PageIn(Schema):
+    limit: int = Field(20, ge=1, le=MAX_PAGE, description=f"每页条数（1–{MAX_PAGE}）")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="跳过的条数")
+
+
+def page(qs_or_list, params: PageIn, *, count: int | None = None) -> dict:
+    """Slice a queryset (or list) into {items, count, limit, offset}."""
+    if count is None:
+        count = qs_or_list.count() if hasattr(qs_or_list, "count") and not isinstance(qs_or_list, list) \
+            else len(qs_or_list)
+    items = list(qs_or_list[params.offset:params.offset + params.limit]) if params.offset < count else []
+    return {"items": items, "count": count, "limit": params.limit, "offset": params.offset}
