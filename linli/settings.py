@@ -25,6 +25,9 @@ PII_HASH_KEY = os.environ.get("LINLI_PII_HASH_KEY", "")
 LINLI_DEV_OUTBOX = os.environ.get("LINLI_DEV_OUTBOX", "1" if DEBUG else "0") == "1"
 LINLI_SMS_SENDER = os.environ.get("LINLI_SMS_SENDER", "linli.accounts.sms.ConsoleSender")
 LINLI_PUBLIC_URL = os.environ.get("LINLI_PUBLIC_URL", "http://127.0.0.1:8000")
+# Base map tiles for the hot-spot map, e.g. "https://tile.example.com/{z}/{x}/{y}.png"; empty
+# (the default, for closed networks) shows the grid polygons on a blank background.
+LINLI_MAP_TILES_URL = os.environ.get("LINLI_MAP_TILES_URL", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
