@@ -12,6 +12,7 @@ urlpatterns = [
     path("open311/v2/", include("linli.open311.urls")),
     path("", include("linli.accounts.urls")),
     path("", include("linli.places.urls")),
+    path("", include("linli.places.import_urls")),
     path("", include("linli.cases.urls")),
 ]
 
