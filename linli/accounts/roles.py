@@ -61,8 +61,9 @@ ROLE_VERBS: dict[str, frozenset] = {
     Role.BRANCH_SECRETARY: _LOOK | {V.CASE_VIEW, V.CASE_INTAKE},
     Role.PROPERTY_MANAGER: frozenset({V.PLACE_VIEW}),
     Role.OWNERS_COMMITTEE: frozenset({V.PLACE_VIEW}),
-    # Department staff handle the cases referred to their organisation (linli.cases).
-    Role.DEPARTMENT_STAFF: _LOOK | {V.CASE_VIEW, V.CASE_HANDLE},
+    # Department staff see and handle only the cases referred or co-handled to their
+    # organisation: granted by relation in linli.cases.models.Case.extra_scope_q.
+    Role.DEPARTMENT_STAFF: _LOOK,
     Role.VOLUNTEER: frozenset({V.PLACE_VIEW}),
     # A resident's role is held at their own dwelling: they see their own household.
     Role.RESIDENT: _LOOK,

@@ -189,17 +189,22 @@ class Case(models.Model):
 
     @classmethod
     def extra_scope_q(cls, user, verb: str) -> Q | None:
-        """Besides the places where they hold a role: reporters see their own cases, everyone
-        sees public ones, department staff see cases with a task for their organisation."""
-        if not user.is_authenticated or not str(verb).startswith("case.view"):
+        """Besides the places where they hold a role: reporters see their own cases (and
+        followers of a merged duplicate the original), everyone sees public ones, and
+        department staff see and handle only the cases referred or co-handled to their
+        organisation, never the rest of their jurisdiction."""
+        verb = str(verb)
+        if not user.is_authenticated or verb not in ("case.view", "case.handle"):
             return None
-        q = Q(reporter_id=user.pk) | Q(is_public=True) | Q(pk__in=CaseSupporter.objects.filter(user_id=user.pk).values("case_id"))
         orgs = list(user.roles.filter(is_active=True, organisation__isnull=False)
                     .values_list("organisation_id", flat=True))
-        if orgs:
-            q |= Q(handler_organisation_id__in=orgs) | Q(
-                pk__in=CaseTask.objects.filter(organisation_id__in=orgs).values("case_id"))
-        return q
+        referred = (Q(handler_organisation_id__in=orgs)
+                    | Q(pk__in=CaseTask.objects.filter(organisation_id__in=orgs).values("case_id"))) if orgs else None
+        if verb == "case.handle":
+            return referred
+        q = (Q(reporter_id=user.pk) | Q(is_public=True)
+             | Q(pk__in=CaseSupporter.objects.filter(user_id=user.pk).values("case_id")))
+        return q | referred if referred is not None else q
 
 
 class CaseTask(models.Model):

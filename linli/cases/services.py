@@ -70,18 +70,29 @@ def models_q_category(chain):
 
 def handler_at(level: str, place: Place, organisation: Organisation | None = None
                ) -> tuple[str, Place | None, Organisation | None]:
-    """The lowest level at or above `level` that exists over `place`: a building-level case
-    at a compound with no building goes to the grid, and so on up the ladder."""
+    """The lowest level at or above `level` able to act over `place`: its place exists above
+    `place` (a building-level case at a compound with no building goes to the grid) and
+    someone holds an active handler role there (a building with no building head cannot
+    act either). When no rung is staffed, the lowest rung that exists. A department level
+    without an organisation falls back to the highest rung (the street)."""
     chain = {p.kind.code: p for p in Place.objects.filter(path__in=[*ancestors_paths(place.path), place.path])
              .select_related("kind")}
-    for rung in LADDER[LADDER.index(level):]:
-        if rung == Level.DEPARTMENT:
-            if organisation is not None:
-                return rung, None, organisation
-            continue
-        holder = chain.get(rung)
-        if holder is not None:
-            return rung, holder, None
+    rungs = [(rung, chain[rung]) for rung in LADDER if rung in chain]  # lowest first
+    if level == Level.DEPARTMENT:
+        if organisation is not None:
+            return Level.DEPARTMENT, None, organisation
+        rungs = rungs[-1:]
+    else:
+        rungs = [(rung, holder) for rung, holder in rungs if LADDER.index(rung) >= LADDER.index(level)]
+    if rungs:
+        staffed = set(RoleAssignment.objects.filter(
+            is_active=True, place__in=[holder for _, holder in rungs],
+            role__in=[role for rung, _ in rungs for role in HANDLER_ROLES[rung]]).values_list("place_id", "role"))
+        for rung, holder in rungs:
+            if any((holder.pk, role) in staffed for role in HANDLER_ROLES[rung]):
+                return rung, holder, None
+        rung, holder = rungs[0]
+        return rung, holder, None
     # Nothing above (a place outside any street): the top of the tree handles it.
     top = Place.objects.filter(path=place.path[:4]).first()
     return Level.STREET, top, None
@@ -110,7 +121,12 @@ def _notify(users, case: Case, kind: str, text: str, *, sms: bool = False) -> No
 def _reporters(case: Case) -> list[User]:
     """The reporter and the reporters of cases merged into this one: they follow its outcome."""
     users = [case.reporter] if case.reporter_id else []
-    users += [c.reporter for c in case.merged_cases.select_related("reporter") if c.reporter_id]
+    # Merges can chain (A into B, then B into C): everyone merged in, at any depth.
+    frontier = [case.pk]
+    while frontier:
+        merged = list(Case.objects.filter(merged_into_id__in=frontier).select_related("reporter"))
+        users += [c.reporter for c in merged if c.reporter_id]
+        frontier = [c.pk for c in merged]
     return users
 
 
@@ -119,6 +135,10 @@ def _locked(case_id: int) -> Case:
     if case is None:
         raise NotFound(_("诉求不存在"), code="not_found")
     return case
+
+
+def _is_reporter(actor, case: Case) -> bool:
+    return case.reporter_id is not None and case.reporter_id == getattr(actor, "pk", None)
 
 
 def _clean_text(text: str, *, field: str = "text", required: bool = True) -> str:
@@ -163,22 +183,37 @@ def submit_case(*, actor, text: str, channel: str, place_id: int | None = None, 
     except Invalid as exc:
         errors += exc.as_list()
     place = None
+    # Coordinates are checked whenever given (they are stored even with a place), each on its
+    # own field; a point alone must fall inside a grid.
+    coords_ok = False
+    if lat is not None or lng is not None:
+        coords_ok = True
+        for name, value, bound in (("lat", lat, 90), ("lng", lng, 180)):
+            if value is None:
+                coords_ok = False
+                errors.append({"field": name, "message": _("请同时提供经度和纬度"), "code": "required"})
+                continue
+            try:
+                number = Decimal(str(value).strip())
+                if not number.is_finite() or not (-bound <= number <= bound):
+                    raise ValueError
+            except Exception:
+                coords_ok = False
+                errors.append({"field": name, "message": _("坐标超出范围"), "code": "coordinate_range"})
+            else:
+                if name == "lat":
+                    lat = number.quantize(Decimal("0.000001"))
+                else:
+                    lng = number.quantize(Decimal("0.000001"))
     if place_id is not None:
         place = Place.objects.select_related("kind").filter(pk=place_id).first()
         if place is None:
             errors.append({"field": "place_id", "message": _("地点不存在"), "code": "not_found"})
-    elif lat is not None and lng is not None:
-        try:
-            lat, lng = Decimal(str(lat)), Decimal(str(lng))
-            if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-                raise ValueError
-        except Exception:
-            errors.append({"field": "lat", "message": _("坐标超出范围"), "code": "coordinate_range"})
-        else:
-            place = place_for_point(lat, lng)
-            if place is None:
-                errors.append({"field": "lat", "message": _("该位置不在任何网格内，请选择地点"), "code": "outside_grids"})
-    else:
+    elif coords_ok:
+        place = place_for_point(lat, lng)
+        if place is None:
+            errors.append({"field": "lat", "message": _("该位置不在任何网格内，请选择地点"), "code": "outside_grids"})
+    elif lat is None and lng is None:
         errors.append({"field": "place_id", "message": _("请选择地点或在地图上标注位置"), "code": "required"})
     category = None
     if category_code:
@@ -263,7 +298,7 @@ def accept_case(*, actor, case_id: int, note: str = "") -> Case:
     case.status = Case.Status.ACCEPTED
     case.accepted_at = case.accepted_at or timezone.now()
     case.save(update_fields=["status", "accepted_at", "updated_at"])
-    _record(case, CaseEvent.Kind.ACCEPTED, actor=actor, note=_clean_text(note, required=False))
+    _record(case, CaseEvent.Kind.ACCEPTED, actor=actor, note=_clean_text(note, field="note", required=False))
     _notify(_reporters(case), case, "case_accepted", str(_("您的诉求已受理")))
     return case
 
@@ -284,7 +319,7 @@ def request_info(*, actor, case_id: int, question: str) -> Case:
 @transaction.atomic
 def add_info(*, actor, case_id: int, text: str) -> Case:
     case = _locked(case_id)
-    if case.reporter_id != actor.pk:
+    if not _is_reporter(actor, case):
         require(actor, Verb.CASE_HANDLE, case)
     _require_open(case)
     text = _clean_text(text)
@@ -297,9 +332,16 @@ def add_info(*, actor, case_id: int, text: str) -> Case:
 
 
 @transaction.atomic
-def escalate_case(*, actor, case_id: int, reason: str, system: bool = False) -> Case:
-    """Hand the case up one level of the ladder, with a reason."""
+def escalate_case(*, actor, case_id: int, reason: str, system: bool = False, from_level: str | None = None
+                  ) -> Case:
+    """Hand the case up one level of the ladder, with a reason. `from_level` is the level
+    the handler saw: if someone else moved the case meanwhile, this is a conflict rather
+    than a second escalation."""
     case = _locked(case_id)
+    if from_level is not None and from_level != case.level:
+        require(actor, Verb.CASE_VIEW, case)
+        raise Conflict(_("此诉求已被他人处理（当前在%(level)s），请刷新后再试") % {"level": case.get_level_display()},
+                       code="stale")
     if not system:
         _require_handler(actor, case)
     _require_open(case, Case.Status.SUBMITTED, Case.Status.ACCEPTED, Case.Status.INFO_REQUESTED)
@@ -362,17 +404,20 @@ def open_cohandling(*, actor, case_id: int, organisation_ids: list[int], instruc
         raise Invalid(_("请选择一个或多个职能部门"), code="organisation_required", field="organisation_ids")
     if days is not None and not (1 <= days <= 365):
         raise Invalid(_("期限应为1到365天"), code="days_range", field="days")
+    instruction = (instruction or "").strip()
+    if len(instruction) > 500:
+        raise Invalid(_("要求不能超过500个字"), code="too_long", field="instruction")
     existing = set(case.tasks.values_list("organisation_id", flat=True))
     if existing & set(ids):
         raise Conflict(_("所选部门已有协办任务"), code="duplicate_task", field="organisation_ids")
     due = timezone.now() + timedelta(days=days) if days else case.finish_due
-    tasks = [CaseTask.objects.create(case=case, organisation=o, instruction=(instruction or "")[:500], due=due)
+    tasks = [CaseTask.objects.create(case=case, organisation=o, instruction=instruction, due=due)
              for o in orgs]
     if case.status == Case.Status.SUBMITTED:
         case.status = Case.Status.ACCEPTED
         case.accepted_at = timezone.now()
         case.save(update_fields=["status", "accepted_at", "updated_at"])
-    _record(case, CaseEvent.Kind.TASK_OPENED, actor=actor, note=instruction or "", organisations=ids)
+    _record(case, CaseEvent.Kind.TASK_OPENED, actor=actor, note=instruction, organisations=ids)
     staff = [ra.user for ra in RoleAssignment.objects.filter(organisation__in=orgs, is_active=True,
                                                             role=Role.DEPARTMENT_STAFF).select_related("user")]
     _notify(staff, case, "case_task", str(_("有协办任务待办理")))
@@ -390,6 +435,7 @@ def complete_task(*, actor, task_id: int, answer: str) -> CaseTask:
         raise Forbidden(_("此任务不由您办理"), code="not_handler")
     if task.status == CaseTask.Status.DONE:
         raise Conflict(_("该任务已完成"), code="task_done")
+    _require_open(case)
     task.answer = _clean_text(answer, field="answer")
     task.status, task.done_at = CaseTask.Status.DONE, timezone.now()
     task.save(update_fields=["answer", "status", "done_at"])
@@ -413,7 +459,8 @@ def record_contact(*, actor, case_id: int, note: str = "") -> Case:
     if case.first_contact_at is None:
         case.first_contact_at = timezone.now()
         case.save(update_fields=["first_contact_at", "updated_at"])
-    _record(case, CaseEvent.Kind.CONTACTED, actor=actor, note=_clean_text(note, required=False), internal=True)
+    _record(case, CaseEvent.Kind.CONTACTED, actor=actor, note=_clean_text(note, field="note", required=False),
+            internal=True)
     return case
 
 
@@ -440,7 +487,7 @@ def answer_case(*, actor, case_id: int, answer: str) -> Case:
 def close_case(*, actor, case_id: int, outcome: str, note: str = "") -> Case:
     """Verify and close (核查结案) with a typed outcome."""
     case = _locked(case_id)
-    if case.reporter_id != actor.pk:
+    if not _is_reporter(actor, case):
         require(actor, Verb.CASE_VERIFY, case)
     _require_open(case, Case.Status.ANSWERED)
     if outcome not in Case.Outcome.values:
@@ -486,11 +533,12 @@ def _reopen(case: Case, *, actor, reason: str) -> None:
     now = timezone.now()
     case.reopened_count += 1
     case.status = Case.Status.ACCEPTED
-    case.rating, case.rating_comment, case.rated_at = "", "", None
-    case.outcome, case.closed_at, case.answered_at = "", None, None
+    case.rating, case.rating_comment, case.rated_at, case.solved_by_reporter = "", "", None, None
+    case.outcome, case.outcome_note, case.closed_at, case.answered_at = "", "", None, None
     case.finish_due = now + timedelta(days=case.category.finish_days)
-    case.save(update_fields=["reopened_count", "status", "rating", "rating_comment", "rated_at", "outcome",
-                             "closed_at", "answered_at", "finish_due", "updated_at"])
+    case.save(update_fields=["reopened_count", "status", "rating", "rating_comment", "rated_at",
+                             "solved_by_reporter", "outcome", "outcome_note", "closed_at", "answered_at",
+                             "finish_due", "updated_at"])
     _record(case, CaseEvent.Kind.REOPENED, actor=actor, note=reason)
     _notify(handlers(case), case, "case_reopened", str(_("反映人不满意，诉求已重新办理")))
 
@@ -502,7 +550,7 @@ def me_too(*, actor, case_id: int) -> Case:
     _require_open(case)
     if case.reporter_id == actor.pk:
         raise Conflict(_("这是您自己提交的诉求"), code="own_case")
-    _, created = CaseSupporter.objects.get_or_create(case=case, user=actor)
+    created = CaseSupporter.objects.get_or_create(case=case, user=actor)[1]
     if not created:
         raise Conflict(_("您已经附议过"), code="already_supported")
     _record(case, CaseEvent.Kind.ME_TOO, actor=actor)
@@ -525,6 +573,14 @@ def merge_case(*, actor, case_id: int, into_id: int, note: str = "") -> Case:
     _require_open(original)
     if original.merged_into_id:
         raise Conflict(_("目标诉求已被合并"), code="merged_target")
+    note = _clean_text(note, field="note", required=False)
+    # Whoever reported or supported the duplicate may follow the original (and sees it).
+    followers = {u for u in CaseSupporter.objects.filter(case=case).values_list("user_id", flat=True)}
+    if case.reporter_id:
+        followers.add(case.reporter_id)
+    followers -= {original.reporter_id}
+    followers -= set(CaseSupporter.objects.filter(case=original).values_list("user_id", flat=True))
+    CaseSupporter.objects.bulk_create([CaseSupporter(case=original, user_id=u) for u in sorted(followers)])
     case.status, case.merged_into = Case.Status.MERGED, original
     case.closed_at = timezone.now()
     case.save(update_fields=["status", "merged_into", "closed_at", "updated_at"])
@@ -545,7 +601,7 @@ def attach_photos(*, actor, case_id: int, images: list[bytes], event_id: int | N
     from . import photos
 
     case = _locked(case_id)
-    if case.reporter_id != actor.pk:
+    if not _is_reporter(actor, case):
         require(actor, Verb.CASE_HANDLE, case)
     if not images:
         raise Invalid(_("请选择图片"), code="photo_required", field="photos")
@@ -554,6 +610,8 @@ def attach_photos(*, actor, case_id: int, images: list[bytes], event_id: int | N
     if len(images) > MAX_PHOTOS:
         raise Invalid(_("一次最多上传6张图片"), code="too_many_photos", field="photos")
     event = case.events.filter(pk=event_id).first() if event_id else None
+    if event_id and event is None:
+        raise Invalid(_("办理记录不存在"), code="not_found", field="event_id")
     # Clean every image before storing any, so a bad one leaves nothing behind.
     cleaned = []
     for i, data in enumerate(images):
@@ -562,3 +620,28 @@ def attach_photos(*, actor, case_id: int, images: list[bytes], event_id: int | N
         except Invalid as exc:
             raise Invalid(exc.message, code=exc.code, field=f"photos.{i}") from None
     return [photos.store(case, c, event=event) for c in cleaned]
+
+
+# ---------------------------------------------------------------- deadlines (linli.cases.sweeps)
+# Called by the deadline sweep, not by people; kept apart from the handlers' verbs above.
+
+
+@transaction.atomic
+def escalate_overdue(*, case_id: int, now=None) -> Case | None:
+    """A case not accepted by its acceptance deadline goes up one level, with an OVERDUE
+    event; its previous handlers and the level above (its new handlers) are told. The case is
+    locked (SKIP LOCKED) and the condition checked again, so a second or concurrent sweep
+    changes nothing and gets None. At the top of the ladder (the street, a department)
+    raises Conflict(code="top_of_ladder"): the sweep raises a red card instead."""
+    now = now or timezone.now()
+    case = Case.objects.select_for_update(skip_locked=True).filter(pk=case_id).first()
+    if case is None or case.status != Case.Status.SUBMITTED or case.accept_due > now:
+        return None
+    case = _move_up(case, actor=None, reason=str(_("超过受理时限未受理，自动上报")), kind=CaseEvent.Kind.OVERDUE)
+    # The new acceptance clock starts at the sweep's `now` (the same as the clock, unless a
+    # caller passes another time): a later sweep at that `now` must not find it overdue again.
+    accept_due = now + timedelta(hours=case.category.accept_hours)
+    if case.accept_due != accept_due:
+        case.accept_due = accept_due
+        case.save(update_fields=["accept_due", "updated_at"])
+    return case

@@ -33,19 +33,25 @@ def enqueue(recipients: Iterable, *, kind: str, text: str, url: str = "", sms: b
 
 def deliver_pending(*, limit: int = 100) -> int:
     """Send due SMS notices. Rows are claimed with SKIP LOCKED so several workers can run
-    side by side; a failure is retried with back-off up to MAX_ATTEMPTS."""
+    side by side and each notice is sent once; a failure is retried with back-off (2, 4, 8,
+    16 minutes) and the notice is FAILED after MAX_ATTEMPTS. Delivery is at least once: a
+    worker killed between a send and its commit sends that batch again."""
     from linli.accounts.sms import get_sender
 
     sender = get_sender()
     sent = 0
     now = timezone.now()
     with transaction.atomic():
-        batch = list(Notification.objects.select_for_update(skip_locked=True)
+        # Lock the notices only, not their recipients' user rows (of=self).
+        batch = list(Notification.objects.select_for_update(skip_locked=True, of=("self",))
                      .filter(status=Notification.Status.PENDING, next_attempt_at__lte=now)
                      .select_related("recipient").order_by("id")[:limit])
         for note in batch:
             try:
-                sender.send(note.recipient.phone, note.text)
+                # A savepoint per send: a sender that writes to the database (the console
+                # sender's dev outbox) and fails must not spoil the rest of the batch.
+                with transaction.atomic():
+                    sender.send(note.recipient.phone, note.text)
             except Exception as exc:  # a sender's failure is data for the retry, not a crash
                 note.attempts += 1
                 note.last_error = str(exc)[:300]

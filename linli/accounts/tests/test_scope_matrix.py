@@ -28,7 +28,7 @@ EXPECTED_INSIDE = {
     "branch_secretary": LOOK | {"case.view", "case.intake"},
     "property_manager": {"place.view"},
     "owners_committee": {"place.view"},
-    "department_staff": LOOK | {"case.view", "case.handle"},
+    "department_staff": LOOK,
     "volunteer": {"place.view"},
     "resident": LOOK,
 }
