@@ -1,45 +1,86 @@
+import unicodedata
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from linli.accounts.models import User
 from linli.accounts.roles import Role
-from linli.demo.city import PASSWORD
-from linli.places.selectors import breadcrumbs
+from linli.core.paths import ancestors_paths
+from linli.demo.city import ADMIN_PHONE, DEMO_USERNAME_PREFIX, PASSWORD
+from linli.places.models import Place
 
 
 def demo_logins() -> list[dict]:
-    """One log-in per role, read from the database (the demo loader names them demo_<role>)."""
+    """The demo log-in of every role, read from the database: the users the loader named
+    demo_<role>, in the order of linli.accounts.roles.Role."""
+    users = {u.username[len(DEMO_USERNAME_PREFIX):]: u for u in
+             User.objects.filter(username__startswith=DEMO_USERNAME_PREFIX)
+             .prefetch_related("roles__place", "roles__organisation")}
+    wanted = {}
+    for role, user in users.items():
+        ra = next((ra for ra in user.roles.all() if ra.role == role), None)
+        if ra is not None:
+            wanted[role] = (user, ra)
+    paths = {a for _, ra in wanted.values() if ra.place_id for a in ancestors_paths(ra.place.path)}
+    names = dict(Place.objects.filter(path__in=paths).values_list("path", "name"))
     rows = []
-    users = User.objects.filter(username__startswith="demo_").prefetch_related("roles__place", "roles__organisation")
-    order = {role: i for i, role in enumerate(Role.values)}
-    for user in users:
-        ra = next(iter(user.roles.all()), None)
-        if ra is None:
+    for role in Role.values:
+        if role not in wanted:
             continue
+        user, ra = wanted[role]
         if ra.place_id:
-            names = [p.name for p in breadcrumbs(ra.place)[-3:]] + [ra.place.name]
-            place = " ".join(names[-4:]) if ra.place.kind_id and ra.place.depth > 5 else ra.place.name
+            # From the street down: 城关镇 新城社区 第一片区 第1网格 银河小区 …
+            chain = [names[a] for a in ancestors_paths(ra.place.path)[1:] if a in names] + [ra.place.name]
+            place = " ".join(chain)
         else:
             place = ra.organisation.name if ra.organisation_id else ""
-        rows.append({"role": ra.role, "role_label": str(Role(ra.role).label), "name": str(user), "place": place,
-                     "phone": user.phone, "username": user.username if user.has_usable_password() else ""})
-    rows.sort(key=lambda r: order.get(r["role"], 99))
+        rows.append({"role": role, "role_label": str(Role(role).label), "title": ra.title, "name": str(user),
+                     "place": place, "phone": user.phone,
+                     "username": user.username if user.has_usable_password() else ""})
     return rows
 
 
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def table(rows: list[list[str]]) -> list[str]:
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(_pad(cell, w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines
+
+
 class Command(BaseCommand):
-    help = "列出各角色的演示账号。Print the demo log-ins of every role."
+    help = "列出每个角色的演示账号及登录方法。Print the demo log-in of every role and how to log in."
 
     def handle(self, *args, **options):
-        url = getattr(settings, "LINLI_PUBLIC_URL", "http://127.0.0.1:8000")
+        url = getattr(settings, "LINLI_PUBLIC_URL", "") or "http://127.0.0.1:8000"
+        url = url.rstrip("/")
+        logins = demo_logins()
         out = self.stdout.write
+        if not logins:
+            out("尚未载入演示城市，请先运行 manage.py load_demo。No demo city yet: run manage.py load_demo first.")
+            return
         out("")
-        out(f"邻里 linli 演示 demo: {url}/")
-        out("短信登录 SMS log-in: 输入手机号获取验证码，验证码见开发发件箱 / the code appears on " f"{url}/dev/outbox/")
-        out(f"密码登录 password log-in (staff): 用户名 username + 密码 password {PASSWORD}；管理后台 admin: "
-            f"{url}/admin/ (admin / {PASSWORD})")
+        out(f"邻里 linli 演示账号 demo log-ins — {url}/")
         out("")
-        out("角色 role | 姓名 name | 地点 place | 手机 phone | 用户名 username")
-        for r in demo_logins():
-            out(f"{r['role_label']} {r['role']} | {r['name']} | {r['place']} | {r['phone']} | {r['username'] or '-'}")
+        rows = [["角色 Role", "职务 Title", "姓名 Name", "所在地点 Place", "手机 Phone", "用户名/密码 Username/password"]]
+        for r in logins:
+            rows.append([f"{r['role_label']} {r['role']}", r["title"], r["name"], r["place"], r["phone"],
+                         f"{r['username']} / {PASSWORD}" if r["username"] else "仅短信 SMS only"])
+        rows.append(["系统管理员 superuser", "", "系统管理员", "全部 everywhere", ADMIN_PHONE, f"admin / {PASSWORD}"])
+        for line in table(rows):
+            out(line)
+        out("")
+        out("登录方法 How to log in:")
+        out(f"  短信验证码 SMS code: 在 {url}/login/ 输入上表手机号并获取验证码；演示环境不真正发送短信，")
+        out(f"    验证码显示在开发发件箱 {url}/dev/outbox/ 。Enter a phone above at /login/, ask for a code, "
+            "and read it on the dev outbox page.")
+        out(f"  密码 password (工作人员 staff): 在 {url}/login/ 用上表用户名和密码 {PASSWORD} 登录。")
+        out(f"  管理后台 admin: {url}/admin/ (admin / {PASSWORD})")
         out("")

@@ -1,31 +1,48 @@
 import time
 
-from django.core.management.base import BaseCommand
+from django.apps import apps
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Count
 
-from linli.accounts.models import User
-from linli.demo.city import MARKER, PASSWORD, DemoBuilder
-from linli.places.models import Household, Place, Resident
+from linli.accounts.models import Organisation, RoleAssignment, User
+from linli.demo.city import MARKER, DemoBuilder
+from linli.places.models import Household, Ownership, Place, Resident
+
+
+def is_loaded() -> bool:
+    return Place.objects.filter(depth=1, name=MARKER).exists()
 
 
 class Command(BaseCommand):
-    help = "载入根据五篇种子报道构建的演示城市（幂等：已载入则不做任何改动）。Load the demo city (idempotent)."
+    help = ("载入根据五篇种子报道构建的演示城市（幂等：已载入则不做任何改动）。"
+            "Load the demo city built from the seed articles (idempotent: a second run changes nothing).")
 
     def add_arguments(self, parser):
         parser.add_argument("--scale", type=float, default=1.0,
-                            help="住户数量比例（测试用小比例，如 0.05）/ household scale, e.g. 0.05 for tests")
+                            help="住户数量比例，网格数不变（测试用，如 0.05）/ share of households to generate, "
+                                 "grids unchanged (e.g. 0.05 for tests)")
 
     def handle(self, *args, scale, **options):
-        if Place.objects.filter(depth=1, name=MARKER).exists():
-            self.stdout.write("演示城市已载入，未做改动。demo city already loaded; nothing changed.")
+        if not 0 < scale <= 1:
+            raise CommandError("--scale must be in (0, 1]")
+        if is_loaded():
+            self.stdout.write("演示城市已载入，未做改动。Demo city already loaded; nothing changed.")
             return
         started = time.monotonic()
-        # One transaction: an interrupted load leaves nothing, so the next run starts clean.
+        # One transaction: an interrupted load leaves nothing behind, so the next run starts clean.
         with transaction.atomic():
+            if is_loaded():  # pragma: no cover - another loader committed meanwhile
+                return
             DemoBuilder(scale=scale).build()
-            if not User.objects.filter(username="admin").exists():
-                User.objects.create_superuser("admin", password=PASSWORD, display_name="系统管理员")
+        seconds = time.monotonic() - started
+        kinds = dict(Place.objects.values_list("kind__code").annotate(n=Count("id")).values_list("kind__code", "n"))
+        order = ("district", "street", "community", "area", "grid", "compound", "building", "unit", "dwelling")
+        labels = dict(apps.get_model("places", "PlaceKind").objects.values_list("code", "name"))
+        self.stdout.write(self.style.SUCCESS(f"演示城市已载入 Demo city loaded in {seconds:.1f} s"))
+        self.stdout.write("  地点 places: " + "，".join(f"{labels.get(k, k)} {kinds[k]}" for k in order if k in kinds))
         self.stdout.write(
-            f"演示城市已载入 demo city loaded in {time.monotonic() - started:.1f}s: "
-            f"{Place.objects.count()} places, {Household.objects.count()} households, "
-            f"{Resident.objects.count()} residents, {User.objects.count()} users")
+            f"  住户 households {Household.objects.count()}，居民 residents {Resident.objects.count()}，"
+            f"产权 ownerships {Ownership.objects.count()}，用户 users {User.objects.count()}，"
+            f"角色 roles {RoleAssignment.objects.count()}，组织 organisations {Organisation.objects.count()}")
+        self.stdout.write("  演示账号 demo log-ins: manage.py demo_logins")
