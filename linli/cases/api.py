@@ -251,6 +251,29 @@ def submit(request, payload: CaseIn):
     return run_idempotent(request, payload.model_dump(mode="json"), create)
 
 
+class SimilarQuery(Schema):
+    text: str = Field(..., min_length=1, max_length=2000)
+    place_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    lat: float | None = Field(None, ge=-90, le=90)
+    lng: float | None = Field(None, ge=-180, le=180)
+    exclude: int | None = Field(None, ge=1, le=2**63 - 1, description="排除的诉求（合并时的当前诉求）")
+
+
+@router.get("/cases/similar", response={200: list[DuplicateOut], **ERRORS},
+            summary="可能重复的诉求（同一小区或100米内、内容相近、未办结）")
+def similar_cases(request, q: Query[SimilarQuery]):
+    place = None
+    if q.place_id is not None:
+        place = Place.objects.filter(pk=q.place_id).first()
+        if place is None:
+            raise Invalid(_("地点不存在"), code="not_found", field="place_id")
+    if place is None and (q.lat is None or q.lng is None):
+        raise Invalid(_("请选择地点或在地图上标注位置"), code="required", field="place_id")
+    found = selectors.similar_open_cases(request.user, text=q.text, place=place, lat=q.lat, lng=q.lng,
+                                         exclude_id=q.exclude)
+    return [{"case": c, "score": c.similarity} for c in found]
+
+
 @router.get("/cases/{case_id}", response={200: CaseDetailOut, **ERRORS}, summary="诉求详情与办理记录")
 def get_case(request, case_id: int = PATH_ID):
     return _detail(request.user, _get_case(request, case_id))
@@ -288,6 +311,16 @@ def _action(path: str, summary: str, schema=None):
 @_action("accept", "受理")
 def _accept(request, case_id, _p):
     services.accept_case(actor=request.user, case_id=case_id)
+
+
+class ClassifyIn(Schema):
+    category: str = Field(..., max_length=48)
+    note: str = Field("", max_length=2000)
+
+
+@_action("classify", "确认或更正类别", ClassifyIn)
+def _classify(request, case_id, p):
+    services.classify_case(actor=request.user, case_id=case_id, category_code=p.category, note=p.note)
 
 
 @_action("request-info", "要求补充信息", ReasonIn)

@@ -14,10 +14,11 @@ from django.utils import timezone
 from linli.accounts.models import RoleAssignment
 from linli.accounts.roles import Verb
 from linli.accounts.scope import allowed, scoped
-from linli.core.paths import STEP
+from linli.core.paths import STEP, ancestors_paths
 from linli.places.models import Place
 
 from .models import Case, CaseEvent
+from .similarity import cosine, degree_box, distance_m, shingles
 from .services import HANDLER_ROLES
 
 
@@ -53,6 +54,57 @@ def timeline(user, case: Case) -> list[CaseEvent]:
     if not allowed(user, Verb.CASE_HANDLE, case):
         events = events.filter(is_internal=False)
     return list(events)
+
+
+# Duplicates on intake: open cases in the same compound or within 100 m whose text is close.
+SIMILAR_RADIUS_M = 100
+SIMILAR_MIN_SCORE = 0.2
+SIMILAR_WINDOW_DAYS = 90
+SIMILAR_CANDIDATES = 300
+
+
+def compound_of(place: Place) -> Place:
+    """The compound (小区/院落) a place lies in, or the place itself where there is none."""
+    paths = ancestors_paths(place.path) + [place.path]
+    compound = Place.objects.filter(path__in=paths, kind__code="compound").order_by("-depth").first()
+    return compound or place
+
+
+def similar_open_cases(user, *, text: str, place: Place | None = None, lat=None, lng=None,
+                       exclude_id: int | None = None, limit: int = 5) -> list[Case]:
+    """Open cases the reporter may be about to report again: in the same compound as `place`
+    or within SIMILAR_RADIUS_M of the point, with similar text, most similar first. Only
+    cases the user may see (their own, public ones, or all in scope for staff); each gets
+    `.similarity` (0..1) and `.distance_m` (or None)."""
+    words = shingles(text)
+    has_point = lat is not None and lng is not None
+    if not words or (place is None and not has_point):
+        return []
+    near = Q(pk__in=[])
+    anchor = compound_of(place) if place is not None else None
+    if anchor is not None:
+        near |= Q(path__startswith=anchor.path)
+    if has_point:
+        lat, lng = float(lat), float(lng)
+        dlat, dlng = degree_box(lat, SIMILAR_RADIUS_M)
+        near |= Q(lat__gte=lat - dlat, lat__lte=lat + dlat, lng__gte=lng - dlng, lng__lte=lng + dlng)
+    since = timezone.now() - dt.timedelta(days=SIMILAR_WINDOW_DAYS)
+    candidates = (visible_cases(user).filter(near, status__in=Case.OPEN, merged_into__isnull=True,
+                                             created_at__gte=since)
+                  .exclude(pk=exclude_id or 0).order_by("-id")[:SIMILAR_CANDIDATES])
+    found = []
+    for case in candidates:
+        case.distance_m = None
+        if has_point and case.lat is not None and case.lng is not None:
+            case.distance_m = round(distance_m(lat, lng, float(case.lat), float(case.lng)))
+        in_compound = anchor is not None and case.path.startswith(anchor.path)
+        if not in_compound and (case.distance_m is None or case.distance_m > SIMILAR_RADIUS_M):
+            continue  # inside the pre-filter box but beyond the radius
+        case.similarity = round(cosine(words, shingles(case.text)), 3)
+        if case.similarity >= SIMILAR_MIN_SCORE:
+            found.append(case)
+    found.sort(key=lambda c: (-c.similarity, c.distance_m if c.distance_m is not None else 0, -c.pk))
+    return found[:limit]
 
 
 @dataclass
@@ -128,3 +180,92 @@ def hot_spots(user, *, under: Place, period: Period, kind: str = "grid") -> list
                              "count": g["n"]})
     rows.sort(key=lambda r: (-r["count"], r["place"].path, r["category"]))
     return rows
+
+
+# ---------------------------------------------------------------- figures per child, hot-spot map
+# (appended for the figures and hot-spot pages)
+
+
+def _figure_counts(period: Period) -> dict:
+    """The conditional counts behind `figures`, as aggregate expressions (same definitions)."""
+    in_period = Q(created_at__gte=period.start, created_at__lt=period.end)
+    due = Q(finish_due__gte=period.start, finish_due__lt=period.end) & ~Q(status=Case.Status.MERGED)
+    return {
+        "received": Count("id", filter=in_period & ~Q(status=Case.Status.MERGED)),
+        "merged": Count("id", filter=in_period & Q(status=Case.Status.MERGED)),
+        "accepted": Count("id", filter=in_period & Q(accepted_at__isnull=False)),
+        "accepted_on_time": Count("id", filter=in_period & Q(accepted_at__isnull=False,
+                                                             accepted_at__lte=F("accept_due"))),
+        "contacted_on_time": Count("id", filter=in_period & Q(first_contact_at__isnull=False,
+                                                              first_contact_at__lte=F("accept_due"))),
+        "due": Count("id", filter=due),
+        "closed_of_due": Count("id", filter=due & Q(status=Case.Status.CLOSED)),
+        "closed_on_time": Count("id", filter=due & Q(status=Case.Status.CLOSED, closed_at__lte=F("finish_due"))),
+        "rated": Count("id", filter=in_period & ~Q(rating="")),
+        "satisfied": Count("id", filter=in_period & Q(rating__in=[Case.Rating.SATISFIED, Case.Rating.BASIC])),
+        "solved_asked": Count("id", filter=in_period & Q(solved_by_reporter__isnull=False)),
+        "solved": Count("id", filter=in_period & Q(solved_by_reporter=True)),
+        "reopened": Count("id", filter=in_period & Q(reopened_count__gt=0)),
+    }
+
+
+def _figure_rates(r: dict) -> dict:
+    return {
+        **r,
+        "accepted_on_time_rate": _rate(r["accepted_on_time"], r["received"]),
+        "response_rate": _rate(r["contacted_on_time"], r["received"]),
+        "closing_rate": _rate(r["closed_of_due"], r["due"]),
+        "closed_on_time_rate": _rate(r["closed_on_time"], r["due"]),
+        "satisfaction_rate": _rate(r["satisfied"], r["rated"]),
+        "solved_rate": _rate(r["solved"], r["solved_asked"]),
+    }
+
+
+def figures_by_child(user, *, under: Place, children: list[Place], period: Period) -> dict[int | None, dict]:
+    """`figures` for each of `children` (places directly under `under`) in one grouped query,
+    so a street official can compare communities. Keyed by child id; None holds the cases
+    filed at `under` itself (in no child)."""
+    counts = _figure_counts(period)
+    zero = _figure_rates({k: 0 for k in counts})
+    by_path = {c.path: c.pk for c in children}
+    base = scoped(user, Case.objects.filter(path__startswith=under.path), Verb.CASE_VIEW)
+    grouped = (base.annotate(prefix=Substr("path", 1, (under.depth + 1) * STEP)).values("prefix")
+               .annotate(**counts).order_by())
+    result: dict[int | None, dict] = {c.pk: dict(zero) for c in children}
+    for row in grouped:
+        prefix = row.pop("prefix")
+        key = None if prefix == under.path else by_path.get(prefix, "unlisted")
+        if key == "unlisted":
+            continue
+        result[key] = _figure_rates(row)
+    return result
+
+
+def hot_spot_geojson(user, *, under: Place, period: Period, category: str | None = None,
+                     kind: str = "grid") -> dict:
+    """The places of `kind` (grids by default) under `under` that have a boundary, as a GeoJSON
+    FeatureCollection for the hot-spot map. Each feature's properties: name, place_id, count
+    (of `category` when given, else of all) and counts by category code; the collection's
+    `categories` names the codes. Counts come from `hot_spots`, so map and table agree."""
+    from .models import Category
+
+    places = list(scoped(user, Place.objects.filter(path__startswith=under.path, kind__code=kind,
+                                                    boundary__isnull=False), Verb.CASE_VIEW)
+                  .only("id", "path", "name", "boundary").order_by("path"))
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in hot_spots(user, under=under, period=period, kind=kind):
+        counts[row["place"].pk][row["category"]] = row["count"]
+    codes = {code for c in counts.values() for code in c}
+    labels = {c.code: c.label for c in Category.objects.filter(code__in=codes)} if codes else {}
+    features = []
+    for place in places:
+        by_category = counts.get(place.pk, {})
+        count = by_category.get(category, 0) if category else sum(by_category.values())
+        features.append({
+            "type": "Feature",
+            "id": place.pk,
+            "geometry": place.boundary,
+            "properties": {"name": place.name, "place_id": place.pk, "count": count,
+                           "counts": dict(sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0])))},
+        })
+    return {"type": "FeatureCollection", "features": features, "categories": labels}

@@ -236,12 +236,13 @@ def submit_case(*, actor, text: str, channel: str, place_id: int | None = None, 
         raise Forbidden(_("请先登录"), code="unauthenticated")
     if staff_entry:
         require(actor, Verb.CASE_INTAKE, place)
-    suggested = None
-    if category is None:
-        from linli.triage.suggest import suggest_category
+    from linli.triage.suggest import suggest_category
 
-        suggested = suggest_category(text)
-        category = suggested or Category.objects.get(code="other")
+    # The suggestion is kept even when the reporter chose: chosen-versus-suggested is what the
+    # triage model learns from and how its accuracy is watched.
+    suggested = suggest_category(text)
+    chosen = category is not None
+    category = category or suggested or Category.objects.get(code="other")
     level, organisation = route_for(category, place)
     level, handler_place, handler_org = handler_at(level, place, organisation)
     now = timezone.now()
@@ -259,7 +260,7 @@ def submit_case(*, actor, text: str, channel: str, place_id: int | None = None, 
         case.set_contact_phone(contact_phone)
     case.save(update_fields=["number", "contact_phone_enc", "contact_phone_hash", "contact_phone_masked"])
     _record(case, CaseEvent.Kind.CREATED, actor=actor, channel=channel)
-    if suggested is not None:
+    if suggested is not None and not chosen:
         _record(case, CaseEvent.Kind.CLASSIFIED, actor=None, category=category.code, suggested=True)
     _record(case, CaseEvent.Kind.ROUTED, actor=None, level=level,
             place=handler_place.pk if handler_place else None, organisation=handler_org.pk if handler_org else None)
@@ -300,6 +301,41 @@ def accept_case(*, actor, case_id: int, note: str = "") -> Case:
     case.save(update_fields=["status", "accepted_at", "updated_at"])
     _record(case, CaseEvent.Kind.ACCEPTED, actor=actor, note=_clean_text(note, field="note", required=False))
     _notify(_reporters(case), case, "case_accepted", str(_("您的诉求已受理")))
+    return case
+
+
+@transaction.atomic
+def classify_case(*, actor, case_id: int, category_code: str, note: str = "") -> Case:
+    """A handler confirms or corrects the category (the final category is the triage model's
+    label). A case nobody has accepted yet is routed again for its new category."""
+    case = _locked(case_id)
+    _require_handler(actor, case)
+    _require_open(case, Case.Status.SUBMITTED, Case.Status.ACCEPTED, Case.Status.INFO_REQUESTED)
+    category = Category.objects.filter(code=category_code or "", is_active=True).first()
+    if category is None:
+        raise Invalid(_("类别无效"), code="invalid_choice", field="category")
+    note = _clean_text(note, field="note", required=False)
+    previous = case.category
+    if category.pk == previous.pk:
+        _record(case, CaseEvent.Kind.CLASSIFIED, actor=actor, note=note, category=category.code, confirmed=True)
+        return case
+    case.category = category
+    fields = ["category", "updated_at"]
+    rerouted = False
+    if case.status == Case.Status.SUBMITTED:
+        level, organisation = route_for(category, case.place)
+        level, handler_place, handler_org = handler_at(level, case.place, organisation)
+        if (level, handler_place, handler_org) != (case.level, case.handler_place, case.handler_organisation):
+            case.level, case.handler_place, case.handler_organisation = level, handler_place, handler_org
+            fields += ["level", "handler_place", "handler_organisation"]
+            rerouted = True
+    case.save(update_fields=fields)
+    _record(case, CaseEvent.Kind.CLASSIFIED, actor=actor, note=note, category=category.code,
+            previous=previous.code)
+    if rerouted:
+        _record(case, CaseEvent.Kind.ROUTED, actor=None, level=case.level,
+                place=case.handler_place_id, organisation=case.handler_organisation_id)
+        _notify(handlers(case), case, "case_new", str(_("有新的诉求待受理")))
     return case
 
 

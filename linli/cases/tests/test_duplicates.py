@@ -1,0 +1,156 @@
+"""Duplicates on intake (same compound or within 100 m, similar text, still open), "me too"
+instead of a new case, merge, and staff confirming or correcting the category."""
+
+import pytest
+
+from linli.cases import selectors, services
+from linli.cases.models import Case, CaseEvent
+from linli.cases.similarity import cosine, distance_m, shingles
+from linli.core.errors import Forbidden, Invalid
+from linli.testing import api_headers
+
+# 汉都华府二期 sits around this point; the other compound is ~1 km away.
+HERE = (30.000000, 103.000000)
+
+
+@pytest.fixture
+def people(city):
+    return {
+        "resident": city.user_with("resident", at=city.dwelling, name="李大爷"),
+        "neighbour": city.user_with("resident", at=city.dwelling, name="杨大姐"),
+        "stranger": city.user_with("resident", at=city.other_dwelling, name="王云川"),
+        "building_head": city.user_with("building_head", at=city.building, name="万玉廷"),
+        "grid_worker": city.user_with("grid_worker", at=city.grid, name="向劲松"),
+        "other_grid_worker": city.user_with("grid_worker", at=city.other_grid, name="王艳"),
+        "community_worker": city.user_with("community_worker", at=city.community, name="郑大海"),
+    }
+
+
+def report(user, place, text, *, public=True, lat=None, lng=None, **kw):
+    return services.submit_case(actor=user, text=text, channel="resident", place_id=place.pk, is_public=public,
+                                lat=lat, lng=lng, **kw)
+
+
+def test_text_measure_treats_paraphrases_as_close_and_other_problems_as_far():
+    a = shingles("3栋门口的井盖坏了，晚上很危险")
+    assert cosine(a, shingles("3栋门口井盖坏了好几天了")) > 0.4
+    assert cosine(a, shingles("楼上装修噪音太大，晚上睡不着")) < 0.15
+    assert cosine(shingles(""), a) == 0.0
+    assert 95 < distance_m(30.0, 103.0, 30.00090, 103.0) < 105
+
+
+def test_similar_open_cases_in_the_same_compound(city, people):
+    original = report(people["resident"], city.dwelling, "1栋门口的井盖坏了，晚上很危险")
+    report(people["resident"], city.dwelling, "楼上装修噪音太大，晚上睡不着")
+    elsewhere = report(people["stranger"], city.other_dwelling, "1栋门口的井盖坏了，晚上很危险")
+    found = selectors.similar_open_cases(people["neighbour"], text="1栋门口井盖坏了好几天了", place=city.building)
+    assert [c.pk for c in found] == [original.pk]  # not the noise, not the other compound
+    assert found[0].similarity > 0.4
+    assert elsewhere.pk not in [c.pk for c in found]
+
+
+def test_a_point_finds_cases_within_100_metres_and_not_beyond(city, people):
+    near = report(people["stranger"], city.other_dwelling, "路灯不亮了，晚上黑漆漆的", lat=HERE[0] + 0.0006,
+                  lng=HERE[1])  # ~67 m north, in another compound
+    report(people["stranger"], city.other_dwelling, "路灯不亮了，晚上黑漆漆的", lat=HERE[0] + 0.0012,
+           lng=HERE[1])  # ~134 m: inside no radius
+    found = selectors.similar_open_cases(people["resident"], text="这边路灯不亮，晚上太黑了", lat=HERE[0], lng=HERE[1])
+    assert [c.pk for c in found] == [near.pk]
+    assert 60 <= found[0].distance_m <= 75
+
+
+def test_closed_merged_and_private_cases_are_not_offered(city, people):
+    worker = people["grid_worker"]
+    private = report(people["resident"], city.dwelling, "小区门口车辆乱停乱放，堵住了消防通道", public=False)
+    closed = report(people["resident"], city.dwelling, "小区门口车辆乱停乱放，堵住了消防通道")
+    services.accept_case(actor=worker, case_id=closed.pk)
+    services.answer_case(actor=worker, case_id=closed.pk, answer="已劝离")
+    services.close_case(actor=worker, case_id=closed.pk, outcome="solved")
+    text = "门口车辆乱停乱放，消防通道被堵"
+    # A neighbour sees neither the private case nor the closed one...
+    assert selectors.similar_open_cases(people["neighbour"], text=text, place=city.dwelling) == []
+    # ...its reporter and the grid's staff see the private one.
+    assert [c.pk for c in selectors.similar_open_cases(people["resident"], text=text, place=city.dwelling)] == [
+        private.pk]
+    assert [c.pk for c in selectors.similar_open_cases(worker, text=text, place=city.dwelling)] == [private.pk]
+    # Staff of another grid see nothing of this grid's private cases.
+    assert selectors.similar_open_cases(people["other_grid_worker"], text=text, place=city.dwelling) == []
+
+
+def test_me_too_then_merge_makes_the_duplicates_reporter_follow_the_original(city, people):
+    worker = people["grid_worker"]
+    original = report(people["resident"], city.dwelling, "2单元楼道灯坏了，老人上下楼看不见")
+    dup = report(people["neighbour"], city.dwelling, "2单元楼道的灯坏了好几天")
+    found = selectors.similar_open_cases(worker, text=dup.text, place=dup.place, exclude_id=dup.pk)
+    assert [c.pk for c in found] == [original.pk]
+    services.me_too(actor=people["stranger"], case_id=original.pk)
+    with pytest.raises(Forbidden):  # merging is the community's call (case.dispatch)
+        services.merge_case(actor=worker, case_id=dup.pk, into_id=original.pk)
+    services.merge_case(actor=people["community_worker"], case_id=dup.pk, into_id=original.pk, note="同一问题")
+    dup.refresh_from_db()
+    assert dup.status == Case.Status.MERGED and dup.merged_into_id == original.pk
+    assert set(original.supporters.values_list("user_id", flat=True)) == {people["stranger"].pk,
+                                                                          people["neighbour"].pk}
+    # The duplicate's reporter now sees the original and its outcome.
+    assert selectors.visible_cases(people["neighbour"]).filter(pk=original.pk).exists()
+    # A merged case is no longer offered as a duplicate.
+    assert [c.pk for c in selectors.similar_open_cases(worker, text=dup.text, place=dup.place)] == [original.pk]
+
+
+def test_similar_endpoint(client, city, people):
+    original = report(people["resident"], city.dwelling, "1栋门口的井盖坏了，晚上很危险")
+    headers = api_headers(people["neighbour"])
+    r = client.get("/api/v1/cases/similar", {"text": "门口井盖坏了", "place_id": city.dwelling.pk}, **headers)
+    assert r.status_code == 200, r.content
+    assert [row["case"]["id"] for row in r.json()] == [original.pk] and r.json()[0]["score"] > 0.2
+    r = client.get("/api/v1/cases/similar", {"text": "门口井盖坏了"}, **headers)
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "place_id"
+    r = client.get("/api/v1/cases/similar", {"text": "门口井盖坏了", "place_id": 10**9}, **headers)
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "place_id"
+    r = client.get("/api/v1/cases/similar", {"text": "", "place_id": city.dwelling.pk}, **headers)
+    assert r.status_code == 422
+
+
+def test_similar_reads_a_constant_number_of_queries(city, people, django_assert_max_num_queries):
+    for i in range(25):
+        report(people["resident"], city.dwelling, f"{i}号车位被占，车辆乱停乱放")
+    with django_assert_max_num_queries(4):
+        found = selectors.similar_open_cases(people["grid_worker"], text="车位被占，车辆乱停乱放", place=city.dwelling,
+                                             limit=5)
+    assert len(found) == 5
+
+
+def test_the_suggestion_is_kept_when_the_reporter_chooses(city, people):
+    case = report(people["resident"], city.dwelling, "楼道里堆满杂物，扶手也坏了", category_code="noise")
+    assert case.category.code == "noise" and case.suggested_category.code == "stairwell"
+    assert not case.events.filter(kind=CaseEvent.Kind.CLASSIFIED).exists()
+
+
+def test_a_handler_corrects_the_category_and_an_unaccepted_case_is_routed_again(city, people):
+    case = report(people["resident"], city.dwelling, "楼道里堆满杂物，扶手也坏了")
+    assert case.category.code == "stairwell" and case.level == "building"
+    services.classify_case(actor=people["building_head"], case_id=case.pk, category_code="parking",
+                           note="其实是电动车停在楼道")
+    case.refresh_from_db()
+    assert case.category.code == "parking" and case.suggested_category.code == "stairwell"
+    assert case.level == "grid" and case.handler_place == city.grid
+    event = case.events.filter(kind=CaseEvent.Kind.CLASSIFIED, actor=people["building_head"]).get()
+    assert event.data == {"category": "parking", "previous": "stairwell"}
+    assert case.events.filter(kind=CaseEvent.Kind.ROUTED).count() == 2
+    # Confirming the category as it is only records the confirmation.
+    services.classify_case(actor=people["grid_worker"], case_id=case.pk, category_code="parking")
+    case.refresh_from_db()
+    assert case.level == "grid" and case.events.filter(kind=CaseEvent.Kind.CLASSIFIED).count() == 3
+
+
+def test_classify_refuses_bad_input_and_outsiders(city, people):
+    case = report(people["resident"], city.dwelling, "楼道里堆满杂物，扶手也坏了")
+    with pytest.raises(Invalid) as exc:
+        services.classify_case(actor=people["building_head"], case_id=case.pk, category_code="no-such")
+    assert exc.value.field == "category"
+    with pytest.raises(Forbidden):
+        services.classify_case(actor=people["other_grid_worker"], case_id=case.pk, category_code="parking")
+    with pytest.raises(Forbidden):
+        services.classify_case(actor=people["resident"], case_id=case.pk, category_code="parking")
+    case.refresh_from_db()
+    assert case.category.code == "stairwell"
