@@ -46,6 +46,18 @@ def _reference_data_after_flush(request):
         ensure_reference_data()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language (zh-Hans): a test that switches to English
+    (a request with Accept-Language, translation.activate) must not leak into the next."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def city(db):
     from linli.testing import City

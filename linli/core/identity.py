@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from django.utils.translation import gettext_lazy as _
 
@@ -12,8 +13,14 @@ from .errors import Invalid
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CODES = "10X98765432"
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
-ID_RE = re.compile(r"^[1-9]\d{16}[\dX]$")
+# ASCII digits only: \d would also accept Arabic-Indic, Devanagari … digits.
+MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
+ID_RE = re.compile(r"[1-9][0-9]{16}[0-9X]")
+
+
+def _compact(value) -> str:
+    """Full-width input (１３８…, what an IME in 全角 mode types) folded to ASCII, spaces removed."""
+    return "".join(unicodedata.normalize("NFKC", str(value)).split())
 
 
 def id_check_code(first17: str) -> str:
@@ -23,10 +30,10 @@ def id_check_code(first17: str) -> str:
 
 def parse_id_number(value: str, *, field: str = "id_number") -> tuple[str, dt.date, str]:
     """Return (normalised number, birth date, gender 'M'/'F') or raise Invalid."""
-    number = "".join(str(value).split()).upper()
+    number = _compact(value).upper()
     if len(number) != 18:
         raise Invalid(_("身份证号应为18位"), code="id_length", field=field)
-    if not ID_RE.match(number):
+    if not ID_RE.fullmatch(number):
         raise Invalid(_("身份证号格式不正确"), code="id_format", field=field)
     if id_check_code(number[:17]) != number[17]:
         raise Invalid(_("身份证号校验位不正确"), code="id_checksum", field=field)
@@ -48,9 +55,9 @@ def make_id_number(region: str, birth: dt.date, sequence: int) -> str:
 
 
 def validate_mobile(value: str, *, field: str = "phone") -> str:
-    number = "".join(str(value).split())
+    number = _compact(value)
     if number.startswith("+86"):
         number = number[3:]
-    if not MOBILE_RE.match(number):
+    if not MOBILE_RE.fullmatch(number):
         raise Invalid(_("手机号码格式不正确（应为11位大陆手机号）"), code="phone_format", field=field)
     return number

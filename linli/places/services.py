@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.apps import apps
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
@@ -28,7 +29,7 @@ def allocate_child_paths(parent: Place | None, count: int = 1) -> list[str]:
     """Reserve `count` fresh child paths under `parent` (None: a root). Call inside a
     transaction; the parent row is locked so concurrent adders never collide."""
     if parent is None:
-        roots = list(Place.objects.select_for_update().filter(depth=1).values_list("path", flat=True))
+        roots = list(Place.objects.select_for_update().filter(depth=1).order_by("pk").values_list("path", flat=True))
         start = max((int(p, 36) for p in roots), default=-1) + 1
         base = ""
     else:
@@ -161,9 +162,14 @@ def update_place(*, actor, place_id: int, name: str | None = None, code: str | N
 @transaction.atomic
 def move_place(*, actor, place_id: int, new_parent_id: int) -> Place:
     """Move a place and its whole subtree under another parent, rewriting every path
-    (places, households, residents) in this one transaction."""
+    (places and every row that carries a place path) in this one transaction."""
+    # One move at a time: lock the roots (in the order allocate_child_paths locks them), so
+    # two moves of overlapping subtrees never interleave their rewrites or deadlock.
+    list(Place.objects.select_for_update().filter(depth=1).order_by("pk").values_list("pk", flat=True))
     ids = sorted({place_id, new_parent_id})
-    locked = {p.pk: p for p in Place.objects.select_for_update().select_related("kind").filter(pk__in=ids).order_by("pk")}
+    # of=("self",): lock the two places, not their kinds' rows (which every move would share).
+    locked = {p.pk: p for p in Place.objects.select_for_update(of=("self",)).select_related("kind")
+              .filter(pk__in=ids).order_by("pk")}
     place, new_parent = locked.get(place_id), locked.get(new_parent_id)
     if place is None:
         raise NotFound(_("地点不存在"), code="not_found")
@@ -179,19 +185,42 @@ def move_place(*, actor, place_id: int, new_parent_id: int) -> Place:
     if Place.objects.filter(parent=new_parent, name=place.name).exists():
         raise Conflict(_("目标上级下已有同名地点"), code="duplicate_name", field="new_parent_id")
     old_path = place.path
+    _lock_subtree(old_path)
     [new_path] = allocate_child_paths(new_parent)
     delta = (len(new_path) - len(old_path)) // 4
     cut = len(old_path) + 1
     new_tail = Concat(Value(new_path), Substr("path", cut))
     Place.objects.filter(path__startswith=old_path).update(path=new_tail, depth=F("depth") + delta)
-    Household.objects.filter(path__startswith=old_path).update(path=new_tail)
-    Resident.objects.filter(path__startswith=old_path).update(path=new_tail)
+    for model in _path_carriers():
+        model.objects.filter(path__startswith=old_path).update(path=new_tail)
     old_parent_id = place.parent_id
     Place.objects.filter(pk=place.pk).update(parent=new_parent)
     place.refresh_from_db()
     record_audit(actor=actor, action="place.move", target=place,
                  data={"from_parent": old_parent_id, "to_parent": new_parent.pk, "old_path": old_path})
     return place
+
+
+def _lock_subtree(prefix: str) -> None:
+    """Lock every place under `prefix`. A writer that already holds one (create_place locks
+    the parent, create_household the dwelling) commits first; what it added becomes visible
+    to the next statement, so lock again until no new row appears. Then nothing can be
+    added under the subtree until this transaction ends."""
+    locked: set[int] = set()
+    while True:
+        found = set(Place.objects.select_for_update().filter(path__startswith=prefix)
+                    .order_by("pk").values_list("pk", flat=True))
+        if found <= locked:
+            return
+        locked |= found
+
+
+def _path_carriers() -> list:
+    """Models that carry a copy of their place's path for scope (households, residents,
+    cases …): scoped by their own `path` column. Audit entries keep the path they were
+    written with (history is not rewritten) and declare no scope field."""
+    return [m for m in apps.get_models()
+            if m is not Place and getattr(m, "scope_path_field", None) == "path"]
 
 
 # ---------------------------------------------------------------- households and residents
@@ -224,7 +253,8 @@ def clean_area(value, *, field: str = "floor_area") -> Decimal | None:
 
 @transaction.atomic
 def create_household(*, actor, dwelling_id: int, tenure: str = Household.Tenure.OWNED) -> Household:
-    dwelling = Place.objects.select_related("kind").filter(pk=dwelling_id).first()
+    # Locked so a concurrent move_place waits for (and then rewrites) this household.
+    dwelling = Place.objects.select_for_update(of=("self",)).select_related("kind").filter(pk=dwelling_id).first()
     if dwelling is None:
         raise NotFound(_("房屋不存在"), code="not_found", field="dwelling_id")
     require(actor, Verb.HOUSEHOLD_MANAGE, dwelling)
