@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "linli.demo",
     "linli.notify",
     "linli.cases",
+    "linli.triage",
     "linli.open311",
 ]
 

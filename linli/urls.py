@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("linli.places.urls")),
     path("", include("linli.places.import_urls")),
     path("", include("linli.cases.urls")),
+    path("", include("linli.cases.urls_figures")),
 ]
 
 if settings.DEBUG:

@@ -19,3 +19,10 @@ echo "== generating the city (scale $SCALE)"
 DATABASE_URL="$SERVER/postgres" $PY bench/generate_city.py --scale "$SCALE" --db linli_bench
 echo "== scoped reads: linli vs hand-written SQL"
 DATABASE_URL="$SERVER/linli_bench" $PY bench/bench_scope.py
+CASES=$(python3 -c "print(max(1000, int(1000000 * $SCALE)))")
+echo "== a year of cases ($CASES) on the city"
+DATABASE_URL="$SERVER/linli_bench" $PY bench/generate_cases.py --cases "$CASES"
+echo "== street figures: linli vs one hand-written SQL aggregate"
+DATABASE_URL="$SERVER/linli_bench" $PY bench/bench_case_figures.py
+echo "== case intake: linli's API vs a bare Ninja endpoint (own small database linli_bench_intake)"
+DATABASE_URL="$SERVER/postgres" $PY bench/bench_case_intake.py

@@ -127,6 +127,10 @@ def scoped(user, qs: QuerySet, verb: str, *, under: str | None = None) -> QueryS
     if under is not None:
         allowed_prefixes = prefixes(user, verb)
         reach = [under] if allowed_prefixes is None else _narrowed(allowed_prefixes, under)
+        if reach == [under]:
+            # A role reaches the whole subtree: relation-based rows (extra_scope_q) lie inside
+            # it anyway, and one LIKE keeps the plan an index range scan with the right estimate.
+            return qs.filter(**{f"{field}__startswith": under})
         q = reduce(or_, (Q(**{f"{field}__startswith": p}) for p in reach)) if reach else Q(pk__in=[])
         extra = getattr(qs.model, "extra_scope_q", None)
         extra_q = extra(user, verb) if extra is not None and user is not None and user.is_authenticated else None

@@ -126,36 +126,8 @@ def figures(user, *, under: Place, period: Period) -> dict:
     """The figures officials are judged by, for the cases under `under` in `period`:
     received, accepted on time, 结案率 and 按期结案率 (closed, and closed on time, of the cases
     due to close in the period), 响应率, 解决率, 满意率, reopened and duplicates."""
-    base = scoped(user, Case.objects.filter(path__startswith=under.path), Verb.CASE_VIEW)
-    in_period = Q(created_at__gte=period.start, created_at__lt=period.end)
-    due = Q(finish_due__gte=period.start, finish_due__lt=period.end) & ~Q(status=Case.Status.MERGED)
-    received = base.aggregate(
-        received=Count("id", filter=in_period & ~Q(status=Case.Status.MERGED)),
-        merged=Count("id", filter=in_period & Q(status=Case.Status.MERGED)),
-        accepted=Count("id", filter=in_period & Q(accepted_at__isnull=False)),
-        accepted_on_time=Count("id", filter=in_period & Q(accepted_at__isnull=False,
-                                                          accepted_at__lte=F("accept_due"))),
-        contacted_on_time=Count("id", filter=in_period & Q(first_contact_at__isnull=False,
-                                                           first_contact_at__lte=F("accept_due"))),
-        due=Count("id", filter=due),
-        closed_of_due=Count("id", filter=due & Q(status=Case.Status.CLOSED)),
-        closed_on_time=Count("id", filter=due & Q(status=Case.Status.CLOSED, closed_at__lte=F("finish_due"))),
-        rated=Count("id", filter=in_period & ~Q(rating="")),
-        satisfied=Count("id", filter=in_period & Q(rating__in=[Case.Rating.SATISFIED, Case.Rating.BASIC])),
-        solved_asked=Count("id", filter=in_period & Q(solved_by_reporter__isnull=False)),
-        solved=Count("id", filter=in_period & Q(solved_by_reporter=True)),
-        reopened=Count("id", filter=in_period & Q(reopened_count__gt=0)),
-    )
-    r = received
-    return {
-        **r,
-        "accepted_on_time_rate": _rate(r["accepted_on_time"], r["received"]),
-        "response_rate": _rate(r["contacted_on_time"], r["received"]),
-        "closing_rate": _rate(r["closed_of_due"], r["due"]),
-        "closed_on_time_rate": _rate(r["closed_on_time"], r["due"]),
-        "satisfaction_rate": _rate(r["satisfied"], r["rated"]),
-        "solved_rate": _rate(r["solved"], r["solved_asked"]),
-    }
+    base = scoped(user, Case.objects.all(), Verb.CASE_VIEW, under=under.path)
+    return _figure_rates(base.aggregate(**_figure_counts(period)))
 
 
 def hot_spots(user, *, under: Place, period: Period, kind: str = "grid") -> list[dict]:
@@ -166,9 +138,8 @@ def hot_spots(user, *, under: Place, period: Period, kind: str = "grid") -> list
     by_depth = defaultdict(dict)
     for p in places:
         by_depth[p.depth][p.path] = p
-    cases = scoped(user, Case.objects.filter(path__startswith=under.path, created_at__gte=period.start,
-                                             created_at__lt=period.end).exclude(status=Case.Status.MERGED),
-                   Verb.CASE_VIEW)
+    cases = scoped(user, Case.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
+                   .exclude(status=Case.Status.MERGED), Verb.CASE_VIEW, under=under.path)
     rows = []
     for depth, by_path in by_depth.items():
         grouped = (cases.annotate(prefix=Substr("path", 1, depth * STEP))
@@ -228,7 +199,7 @@ def figures_by_child(user, *, under: Place, children: list[Place], period: Perio
     counts = _figure_counts(period)
     zero = _figure_rates({k: 0 for k in counts})
     by_path = {c.path: c.pk for c in children}
-    base = scoped(user, Case.objects.filter(path__startswith=under.path), Verb.CASE_VIEW)
+    base = scoped(user, Case.objects.all(), Verb.CASE_VIEW, under=under.path)
     grouped = (base.annotate(prefix=Substr("path", 1, (under.depth + 1) * STEP)).values("prefix")
                .annotate(**counts).order_by())
     result: dict[int | None, dict] = {c.pk: dict(zero) for c in children}

@@ -39,9 +39,9 @@ def key_header():
                   description="重试安全：同一键与相同请求内容只创建一次，重试得到同一应答")
 
 
-def _request_hash(request, payload) -> str:
+def _request_hash(method: str, path: str, payload) -> str:
     body = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+    return hashlib.sha256(f"{method} {path}\n{body}".encode()).hexdigest()
 
 
 def idempotency_key(request) -> str | None:
@@ -73,19 +73,22 @@ def _json(status: int, body: dict, *, replayed: bool = False) -> JsonResponse:
     return response
 
 
-def run_idempotent(request, payload, create: Callable[[], dict], *, status: int = 201) -> JsonResponse:
-    """Run `create` (which returns the JSON answer) at most once per (user, key), all in one
-    transaction with the stored answer."""
-    key = idempotency_key(request)
+def run_once(*, user, key: str | None, action: str, payload, create: Callable[[], dict],
+             status: int = 201) -> tuple[int, dict, bool]:
+    """Run `create` (which returns a JSON-able answer) at most once per (user, key), in one
+    transaction with the stored answer. Returns (status, answer, replayed). `action` names
+    what is created (the API's method and path, a page's form) so one key cannot be replayed
+    against another action. Pages pass their form nonce as the key; the API its header."""
     if key is None:
         with transaction.atomic():
-            return _json(status, create())
-    digest = _request_hash(request, payload)
-    user = request.user
+            return status, create(), False
+    if not KEY_RE.match(key):
+        raise Invalid(_("Idempotency-Key 应为1到128个可见 ASCII 字符"), code="idempotency_key", field=HEADER)
+    digest = _request_hash("POST", action, payload)
     for _attempt in range(3):
         answer = _stored_answer(user, key, digest)
         if answer is not None:
-            return _json(*answer, replayed=True)
+            return answer[0], answer[1], True
         with transaction.atomic():
             try:
                 with transaction.atomic():
@@ -97,5 +100,13 @@ def run_idempotent(request, payload, create: Callable[[], dict], *, status: int 
             body = create()
             record.status_code, record.response = status, body
             record.save(update_fields=["status_code", "response"])
-            return _json(status, body)
+            return status, body, False
     raise Unprocessable(_("请求冲突，请重试"), code="idempotency_race", field=HEADER)  # pragma: no cover
+
+
+def run_idempotent(request, payload, create: Callable[[], dict], *, status: int = 201) -> JsonResponse:
+    """The API's idempotent create: the key from the `Idempotency-Key` header."""
+    code, body, replayed = run_once(user=request.user, key=idempotency_key(request),
+                                    action=f"{request.method} {request.path}", payload=payload, create=create,
+                                    status=status)
+    return _json(code, body, replayed=replayed)

@@ -288,10 +288,10 @@ def test_scheduler_once_enqueues_each_job_and_not_twice_while_queued(db):
     call_command("scheduler", "--once", verbosity=0)
     paths = sorted(DBTaskResult.objects.values_list("task_path", flat=True))
     assert paths == ["linli.cases.tasks.deliver_notifications", "linli.cases.tasks.send_follow_ups",
-                     "linli.cases.tasks.sweep_deadlines"]
+                     "linli.cases.tasks.sweep_deadlines", "linli.triage.tasks.retrain_triage_model"]
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"READY"}
     call_command("scheduler", "--once", verbosity=0)  # a second scheduler, or the next tick
-    assert DBTaskResult.objects.count() == 3
+    assert DBTaskResult.objects.count() == 4
 
 
 def test_scheduler_run_inline_runs_the_jobs(city, people, clock):

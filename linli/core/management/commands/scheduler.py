@@ -31,7 +31,7 @@ log = logging.getLogger("linli.scheduler")
 
 # Seconds between runs of each job; settings.LINLI_SCHEDULE overrides them by job name, the
 # command's options override both.
-DEFAULT_INTERVALS = {"sweep": 60.0, "outbox": 10.0, "follow_ups": 3600.0}
+DEFAULT_INTERVALS = {"sweep": 60.0, "outbox": 10.0, "follow_ups": 3600.0, "triage": 86400.0}
 
 
 @dataclass
@@ -44,12 +44,14 @@ class Job:
 
 def default_jobs(intervals: dict[str, float] | None = None) -> list[Job]:
     from linli.cases import tasks
+    from linli.triage import tasks as triage_tasks
 
     given = {**DEFAULT_INTERVALS, **getattr(settings, "LINLI_SCHEDULE", {}), **(intervals or {})}
     return [
         Job("outbox", tasks.deliver_notifications, float(given["outbox"])),
         Job("sweep", tasks.sweep_deadlines, float(given["sweep"])),
         Job("follow_ups", tasks.send_follow_ups, float(given["follow_ups"])),
+        Job("triage", triage_tasks.retrain_triage_model, float(given["triage"])),
     ]
 
 
@@ -139,7 +141,7 @@ class Scheduler:
 
 
 class Command(BaseCommand):
-    help = "Enqueue linli's periodic jobs (deadline sweep, outbox, follow-ups) at their intervals."
+    help = "Enqueue linli's periodic jobs (deadline sweep, outbox, follow-ups, triage retrain) at their intervals."
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="enqueue (or run) each job once, then exit")
@@ -148,13 +150,16 @@ class Command(BaseCommand):
         parser.add_argument("--sweep-every", type=float, help="seconds between deadline sweeps (default 60)")
         parser.add_argument("--outbox-every", type=float, help="seconds between outbox deliveries (default 10)")
         parser.add_argument("--follow-ups-every", type=float, help="seconds between follow-up runs (default 3600)")
+        parser.add_argument("--triage-every", type=float,
+                            help="seconds between retrains of the category suggester (default 86400)")
         parser.add_argument("--only", action="append", choices=sorted(DEFAULT_INTERVALS),
                             help="schedule only this job (repeatable)")
 
     def handle(self, *args, once=False, run_inline=False, sweep_every=None, outbox_every=None,
-               follow_ups_every=None, only=None, verbosity=1, **options):
+               follow_ups_every=None, triage_every=None, only=None, verbosity=1, **options):
         intervals = {name: value for name, value in (("sweep", sweep_every), ("outbox", outbox_every),
-                                                     ("follow_ups", follow_ups_every)) if value is not None}
+                                                     ("follow_ups", follow_ups_every),
+                                                     ("triage", triage_every)) if value is not None}
         if any(value <= 0 for value in intervals.values()):
             raise CommandError("intervals must be positive")
         if verbosity > 0 and not log.handlers and not logging.getLogger("linli").handlers:

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from linli.accounts.models import Organisation, RoleAssignment, User
+from linli.demo.cases import load_demo_cases, train_demo_triage
 from linli.demo.city import MARKER, DemoBuilder
 from linli.places.models import Household, Ownership, Place, Resident
 
@@ -35,6 +36,8 @@ class Command(BaseCommand):
             if is_loaded():  # pragma: no cover - another loader committed meanwhile
                 return
             DemoBuilder(scale=scale).build()
+            n_cases = load_demo_cases(scale=scale)
+            model = train_demo_triage()
         seconds = time.monotonic() - started
         kinds = dict(Place.objects.values_list("kind__code").annotate(n=Count("id")).values_list("kind__code", "n"))
         order = ("district", "street", "community", "area", "grid", "compound", "building", "unit", "dwelling")
@@ -44,5 +47,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  住户 households {Household.objects.count()}，居民 residents {Resident.objects.count()}，"
             f"产权 ownerships {Ownership.objects.count()}，用户 users {User.objects.count()}，"
-            f"角色 roles {RoleAssignment.objects.count()}，组织 organisations {Organisation.objects.count()}")
+            f"角色 roles {RoleAssignment.objects.count()}，组织 organisations {Organisation.objects.count()}，"
+            f"诉求 cases {n_cases}")
+        if model is not None:
+            self.stdout.write(f"  分类模型 triage model v{model.version}: 留出准确率 held-out top-1 {model.accuracy:.3f}")
         self.stdout.write("  演示账号 demo log-ins: manage.py demo_logins")

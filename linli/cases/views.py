@@ -1,0 +1,638 @@
+"""Pages of the case loop: report a problem (反映问题), my cases, the case page with the
+actions its viewer may take, the handler's queue, quick patrol entry and the staff list.
+Views parse, call linli.cases.services / selectors (which scope through
+linli.accounts.scope) and render; domain errors become form errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.http import FileResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from linli.accounts.models import Organisation, RoleAssignment
+from linli.accounts.roles import Role, Verb
+from linli.accounts.scope import allowed, get_scoped, prefixes, require, scoped
+from linli.accounts.views import error_page, render_page
+from linli.core import idempotency
+from linli.core.errors import DomainError, Forbidden, Invalid, NotFound, Unprocessable
+from linli.core.paths import ancestors_paths
+from linli.places.models import Place
+from linli.places.selectors import breadcrumbs
+
+from . import forms as f
+from . import selectors, services
+from .models import Case, CasePhoto, CaseSupporter, Category, Level
+
+PAGE_SIZE = 20
+QUEUE_ROWS = 200
+MAX_PLACE_OPTIONS = 400
+DUE_SOON = dt.timedelta(hours=24)
+HOME_KINDS = ("compound", "building", "unit", "dwelling")
+INTAKE_KINDS = ("community", "grid", "compound", "building")
+FILTER_KINDS = ("street", "community", "grid", "compound")
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# ---------------------------------------------------------------- choices offered on forms
+
+
+def _category_choices() -> list[tuple[str, str]]:
+    cats = Category.objects.filter(is_active=True).select_related("parent").order_by("sort", "id")
+    return [(c.code, f"{c.parent.label} · {c.label}" if c.parent_id else c.label) for c in cats]
+
+
+def _label(place: Place, known: dict[str, Place]) -> str:
+    """The place's name after those of its known ancestors from the compound down
+    (汉都华府二期 1栋 1单元 101): a bare "1栋" says little in a list."""
+    names = [known[p].name for p in ancestors_paths(place.path)
+             if p in known and known[p].kind.code in HOME_KINDS]
+    if not names and place.kind.code in HOME_KINDS[1:] and place.parent_id:
+        names = [place.parent.name]
+    return " ".join([*names, place.name])
+
+
+def _home_places(user) -> list[Place]:
+    """The compound, building, unit and dwelling of the user's own home: from the resident
+    record linked to the account and from resident roles held at a dwelling."""
+    homes = set(RoleAssignment.objects.filter(user_id=user.pk, is_active=True, role=Role.RESIDENT,
+                                              place__isnull=False).values_list("place__path", flat=True))
+    if getattr(user, "resident_id", None):
+        homes |= {p for p in Place.objects.filter(households__members__pk=user.resident_id)
+                  .values_list("path", flat=True)}
+    if not homes:
+        return []
+    paths = {a for h in homes for a in ancestors_paths(h)} | homes
+    return list(Place.objects.filter(path__in=paths, kind__code__in=HOME_KINDS)
+                .select_related("kind", "parent").order_by("path"))
+
+
+def _scope_places(user, verb: str, kinds) -> list[Place]:
+    return list(scoped(user, Place.objects.filter(kind__code__in=kinds).select_related("kind", "parent"), verb)
+                .order_by("path")[:MAX_PLACE_OPTIONS])
+
+
+def _report_places(user) -> tuple[list[Place], Place | None]:
+    """Places a resident may pick (home first, then those in their scope) and the default:
+    the building of their home, else its compound."""
+    home = _home_places(user)
+    places = home + [p for p in _scope_places(user, Verb.PLACE_VIEW, INTAKE_KINDS) if p.path not in
+                     {h.path for h in home}]
+    default = next((p for kind in ("building", "compound", "dwelling") for p in home if p.kind.code == kind), None)
+    return places, default
+
+
+def _place_choices(places: list[Place]) -> list[tuple[str, str]]:
+    known = {p.path: p for p in places}
+    return [(str(p.pk), _label(p, known)) for p in places]
+
+
+def _departments_for(case: Case) -> list[tuple[int, str]]:
+    """Departments whose jurisdiction covers the case's place; all of them if none does."""
+    depts = Organisation.objects.filter(kind=Organisation.Kind.DEPARTMENT).order_by("name")
+    covering = list(depts.filter(jurisdiction__path__in=[*ancestors_paths(case.path), case.path]).distinct())
+    return [(o.pk, o.name) for o in (covering or list(depts))]
+
+
+# ---------------------------------------------------------------- idempotent page creates
+
+
+def _create_once(request, nonce: str, payload: dict, create: Callable[[], Case]) -> int:
+    """Run `create` at most once per form nonce: a double submit on a poor connection gets
+    the case of the first (the same records as the API's Idempotency-Key). Returns the case id."""
+    try:
+        _status, answer, _replayed = idempotency.run_once(
+            user=request.user, key=f"page-{nonce}" if nonce else None, action=f"page {request.path}",
+            payload=payload, create=lambda: {"id": create().pk})
+    except DomainError as exc:
+        if exc.code in ("idempotency_mismatch", "idempotency_key"):
+            raise Unprocessable(_("此表单已提交过，请刷新页面后重新填写"), code=exc.code) from None
+        raise
+    return answer["id"]
+
+
+def _photo_digests(images: list[bytes]) -> list[str]:
+    return [hashlib.sha256(b).hexdigest() for b in images]
+
+
+def _decimal_or_none(value: str | None):
+    try:
+        number = Decimal((value or "").strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+# ---------------------------------------------------------------- 反映问题 (report)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def report(request):
+    places, default = _report_places(request.user)
+    kwargs = {"places": _place_choices(places), "categories": _category_choices()}
+    if request.method == "GET":
+        form = f.ReportForm(initial={"place": str(default.pk) if default else "", "nonce": secrets.token_hex(16)},
+                            **kwargs)
+        return render_page(request, "cases/report.html", {"form": form, "has_places": bool(places)})
+    form = f.ReportForm(request.POST, request.FILES, **kwargs)
+    context = {"form": form, "has_places": bool(places)}
+    if not form.is_valid():
+        return render_page(request, "cases/report.html", context, status=400)
+    data = form.cleaned_data
+    images = [p.read() for p in data["photos"]]
+    lat, lng = data["lat"] or None, data["lng"] or None
+    payload = {"text": data["text"], "place": data["place"], "lat": lat, "lng": lng, "category": data["category"],
+               "is_public": data["is_public"], "photos": _photo_digests(images)}
+
+    def create() -> Case:
+        case = services.submit_case(actor=request.user, text=data["text"], channel=Case.Channel.RESIDENT,
+                                    place_id=form.place_id(), lat=lat, lng=lng,
+                                    category_code=data["category"] or None, is_public=data["is_public"])
+        if images:
+            services.attach_photos(actor=request.user, case_id=case.pk, images=images)
+        return case
+
+    try:
+        case_id = _create_once(request, data["nonce"], payload, create)
+    except DomainError as exc:
+        f.add_domain_errors(form, exc)
+        return render_page(request, "cases/report.html", context, status=exc.status)
+    messages.success(request, _("已提交，我们会尽快办理。"))
+    return redirect("cases:case", case_id=case_id)
+
+
+@never_cache
+@login_required
+@require_GET
+def report_hints(request):
+    """As the resident types: the suggested category and similar open cases nearby (htmx)."""
+    from linli.triage.suggest import suggest_category
+
+    text = (request.GET.get("text") or "").strip()[:2000]
+    suggested = suggest_category(text) if len(text) >= 2 else None
+    places, _default = _report_places(request.user)
+    place = next((p for p in places if str(p.pk) == request.GET.get("place")), None)
+    lat, lng = _decimal_or_none(request.GET.get("lat")), _decimal_or_none(request.GET.get("lng"))
+    if lat is None or lng is None:
+        lat = lng = None
+    similar = []
+    if len(text) >= 4:
+        similar = selectors.similar_open_cases(request.user, text=text, place=place, lat=lat, lng=lng, limit=5)
+    supported = set(CaseSupporter.objects.filter(user_id=request.user.pk, case_id__in=[c.pk for c in similar])
+                    .values_list("case_id", flat=True)) if similar else set()
+    return render_page(request, "cases/_hints.html", {
+        "suggested": suggested, "similar": similar, "supported": supported, "text": text})
+
+
+@login_required
+@require_POST
+def me_too(request, case_id: int):
+    """我也遇到了: from the report page (htmx swaps in the answer) or from the case page."""
+    try:
+        case = services.me_too(actor=request.user, case_id=case_id)
+    except DomainError as exc:
+        if _is_htmx(request):
+            return render_page(request, "cases/_me_too.html", {"error": exc, "case_id": case_id}, status=exc.status)
+        if isinstance(exc, NotFound):
+            return error_page(request, exc)
+        messages.error(request, exc.message)
+        return redirect("cases:case", case_id=case_id)
+    if _is_htmx(request):
+        return render_page(request, "cases/_me_too.html", {"case": case, "case_id": case.pk})
+    messages.success(request, _("已附议，办理进展会通知您。"))
+    return redirect("cases:case", case_id=case.pk)
+
+
+# ---------------------------------------------------------------- the case page
+
+
+@dataclass
+class Action:
+    form: type
+    title: str
+    button: str
+    run: Callable  # (request, case, cleaned_data) -> None
+    done: str
+    files: bool = False
+    danger: bool = False
+
+
+def _run_escalate(request, case, d):
+    services.escalate_case(actor=request.user, case_id=case.pk, reason=d["reason"], from_level=d["from_level"] or None)
+
+
+def _run_answer(request, case, d):
+    with transaction.atomic():  # a bad result photo leaves no answer behind
+        answered = services.answer_case(actor=request.user, case_id=case.pk, answer=d["answer"])
+        images = [p.read() for p in d["photos"]]
+        if images:
+            services.attach_photos(actor=request.user, case_id=case.pk, images=images,
+                                   event_id=answered._answer_event.pk)
+
+
+def _run_task(request, case, d):
+    if not case.tasks.filter(pk=d["task_id"]).exists():
+        raise NotFound(_("协办任务不存在"), code="not_found")
+    services.complete_task(actor=request.user, task_id=d["task_id"], answer=d["answer"])
+
+
+def _run_merge(request, case, d):
+    target = Case.objects.filter(number=d["into"].strip()).first()
+    if target is None or not allowed(request.user, Verb.CASE_VIEW, target):
+        raise Invalid(_("未找到该编号的诉求"), code="not_found", field="into_id")
+    services.merge_case(actor=request.user, case_id=case.pk, into_id=target.pk, note=d["note"])
+
+
+# The action forms of the case page, in the order they are shown (labels are lazy: this
+# table is built once, at import, and read in each request's language). The service called is the
+# final judge; `_abilities` only decides which forms are worth showing.
+ACTIONS: dict[str, Action] = {
+    "accept": Action(
+        f.AcceptForm, gettext_lazy("受理"), gettext_lazy("受理"),
+        lambda r, c, d: services.accept_case(actor=r.user, case_id=c.pk, note=d["note"]),
+        gettext_lazy("已受理")),
+    "answer": Action(
+        f.AnswerForm, gettext_lazy("答复反映人"), gettext_lazy("提交答复"), _run_answer, gettext_lazy("已答复"),
+        files=True),
+    "close": Action(
+        f.CloseForm, gettext_lazy("核查结案"), gettext_lazy("确认办结"),
+        lambda r, c, d: services.close_case(actor=r.user, case_id=c.pk, outcome=d["outcome"], note=d["note"]),
+        gettext_lazy("已办结")),
+    "rate": Action(
+        f.RateForm, gettext_lazy("评价办理结果"), gettext_lazy("提交评价"),
+        lambda r, c, d: services.rate_case(actor=r.user, case_id=c.pk, rating=d["rating"],
+                                           solved={"yes": True, "no": False}.get(d["solved"] or ""),
+                                           comment=d["comment"]),
+        gettext_lazy("感谢您的评价")),
+    "add-info": Action(
+        f.AddInfoForm, gettext_lazy("补充信息"), gettext_lazy("提交补充"),
+        lambda r, c, d: services.add_info(actor=r.user, case_id=c.pk, text=d["text"]),
+        gettext_lazy("已补充")),
+    "contact": Action(
+        f.ContactForm, gettext_lazy("记录已联系反映人"), gettext_lazy("已联系"),
+        lambda r, c, d: services.record_contact(actor=r.user, case_id=c.pk, note=d["note"]),
+        gettext_lazy("已记录联系")),
+    "request-info": Action(
+        f.RequestInfoForm, gettext_lazy("要求补充信息"), gettext_lazy("发送"),
+        lambda r, c, d: services.request_info(actor=r.user, case_id=c.pk, question=d["question"]),
+        gettext_lazy("已请反映人补充")),
+    "classify": Action(
+        f.ClassifyForm, gettext_lazy("更正类别"), gettext_lazy("保存类别"),
+        lambda r, c, d: services.classify_case(actor=r.user, case_id=c.pk, category_code=d["category"],
+                                               note=d["note"]),
+        gettext_lazy("类别已保存")),
+    "escalate": Action(
+        f.EscalateForm, gettext_lazy("上报上一级"), gettext_lazy("上报"), _run_escalate, gettext_lazy("已上报上一级")),
+    "refer": Action(
+        f.ReferForm, gettext_lazy("转交职能部门"), gettext_lazy("转办"),
+        lambda r, c, d: services.refer_case(actor=r.user, case_id=c.pk, organisation_id=d["organisation_id"],
+                                            reason=d["reason"]),
+        gettext_lazy("已转交职能部门")),
+    "cohandle": Action(
+        f.CohandleForm, gettext_lazy("发起多部门协办"), gettext_lazy("发起协办"),
+        lambda r, c, d: services.open_cohandling(actor=r.user, case_id=c.pk, organisation_ids=d["organisation_ids"],
+                                                 instruction=d["instruction"], days=d["days"]),
+        gettext_lazy("已发起协办")),
+    "task": Action(
+        f.TaskForm, gettext_lazy("完成协办任务"), gettext_lazy("提交办理情况"), _run_task, gettext_lazy("协办任务已完成")),
+    "note": Action(
+        f.NoteForm, gettext_lazy("内部备注"), gettext_lazy("添加备注"),
+        lambda r, c, d: services.add_note(actor=r.user, case_id=c.pk, text=d["text"]),
+        gettext_lazy("已添加备注")),
+    "merge": Action(
+        f.MergeForm, gettext_lazy("合并到另一诉求"), gettext_lazy("合并"), _run_merge, gettext_lazy("已合并"),
+        danger=True),
+}
+
+
+def _my_org_ids(user) -> set[int]:
+    return set(RoleAssignment.objects.filter(user_id=user.pk, is_active=True, organisation__isnull=False)
+               .values_list("organisation_id", flat=True))
+
+
+def _abilities(user, case: Case, tasks) -> dict:
+    """Which action forms to show, from the scope module and the case's status."""
+    S = Case.Status
+    is_reporter = case.reporter_id is not None and case.reporter_id == user.pk
+    can_handle = allowed(user, Verb.CASE_HANDLE, case)
+    can_dispatch = allowed(user, Verb.CASE_DISPATCH, case)
+    if case.handler_place_id:
+        # The handlers at the case's level, or anyone above them with the verb.
+        is_handler = allowed(user, Verb.CASE_HANDLE, case.handler_place)
+    else:
+        is_handler = can_dispatch or (can_handle and case.handler_organisation_id in _my_org_ids(user))
+    status = case.status
+    early = status in (S.SUBMITTED, S.ACCEPTED, S.INFO_REQUESTED)
+    org_ids = _my_org_ids(user) if tasks else set()
+    my_tasks = [t for t in tasks if t.status == "open" and (t.organisation_id in org_ids or user.is_superuser)]
+    can = {
+        "accept": is_handler and status in (S.SUBMITTED, S.INFO_REQUESTED),
+        "answer": is_handler and status == S.ACCEPTED,
+        "close": (is_reporter or allowed(user, Verb.CASE_VERIFY, case)) and status == S.ANSWERED,
+        "rate": is_reporter and status == S.CLOSED and not case.rating,
+        "add-info": is_reporter and case.is_open,
+        "contact": is_handler and case.is_open and case.reporter_id is not None,
+        "request-info": is_handler and status in (S.SUBMITTED, S.ACCEPTED) and case.reporter_id is not None,
+        "classify": is_handler and early,
+        "escalate": is_handler and early and case.level not in (Level.STREET, Level.DEPARTMENT),
+        "refer": can_dispatch and early,
+        "cohandle": can_dispatch and early,
+        "task": bool(my_tasks) and case.is_open,
+        "note": can_handle,
+        "merge": can_dispatch and case.is_open,
+    }
+    supported = (not is_reporter and case.is_open
+                 and CaseSupporter.objects.filter(case_id=case.pk, user_id=user.pk).exists())
+    # 我也遇到了 is for neighbours, not for the staff who handle the case.
+    can["me-too"] = not is_reporter and not can_handle and case.is_open and not supported
+    return {"can": can, "is_reporter": is_reporter, "is_staff_view": can_handle, "supported": supported,
+            "my_tasks": my_tasks}
+
+
+def _action_form(name: str, case: Case, *, data=None, files=None, departments=None):
+    action = ACTIONS[name]
+    kwargs = {"prefix": name}
+    if name in ("refer", "cohandle"):
+        kwargs["organisations"] = departments if departments is not None else _departments_for(case)
+    if name == "classify":
+        kwargs["categories"] = _category_choices()
+    initial = {}
+    if name == "escalate":
+        initial["from_level"] = case.level
+    if name == "classify":
+        initial["category"] = case.category.code
+    if name == "close" and case.reporter_id is not None:
+        initial["outcome"] = Case.Outcome.SOLVED
+    return action.form(data, files, initial=initial, **kwargs) if data is not None else action.form(
+        initial=initial, **kwargs)
+
+
+def _get_case(request, case_id: int) -> Case:
+    return get_scoped(request.user, Case.objects.select_related(
+        "category__parent", "place__kind", "handler_place", "handler_organisation", "reporter", "merged_into"),
+        Verb.CASE_VIEW, pk=case_id)
+
+
+def _deadline(case: Case, now) -> dict:
+    """The deadline that matters now (acceptance before acceptance, then finishing) and
+    whether it has passed or is near."""
+    if not case.is_open:
+        return {"label": _("办结期限"), "at": case.finish_due, "state": ""}
+    if case.status == Case.Status.SUBMITTED:
+        label, at, window = _("受理期限"), case.accept_due, dt.timedelta(hours=case.category.accept_hours)
+    else:
+        label, at, window = _("办结期限"), case.finish_due, dt.timedelta(days=case.category.finish_days)
+    # "Soon": the last quarter of the allowed time, and at most the last day.
+    state = "overdue" if at < now else ("soon" if at < now + min(window / 4, DUE_SOON) else "")
+    return {"label": label, "at": at, "state": state}
+
+
+# Events a resident makes: other residents and the public do not see who made them.
+RESIDENT_SIDE = {"created", "info_added", "me_too", "rated"}
+LEVELS = dict(Level.choices)
+
+
+def _event_detail(e) -> str:
+    data = e.data or {}
+    if e.kind in ("routed", "escalated", "overdue") and data.get("level"):
+        return str(_("至%(level)s") % {"level": LEVELS.get(data["level"], data["level"])})
+    if e.kind == "closed" and data.get("outcome"):
+        return str(Case.Outcome(data["outcome"]).label) if data["outcome"] in Case.Outcome.values else ""
+    if e.kind == "rated" and data.get("rating") in Case.Rating.values:
+        solved = {True: _("已解决"), False: _("未解决")}.get(data.get("solved"), "")
+        return " · ".join(str(x) for x in (Case.Rating(data["rating"]).label, solved) if x)
+    return ""
+
+
+def _event_actor(e, user, staff_view: bool) -> str:
+    if e.actor_id is None:
+        return str(_("系统"))
+    if e.actor_id == user.pk:
+        return str(_("我"))
+    if e.kind in RESIDENT_SIDE and not staff_view:
+        return str(_("居民"))
+    return str(e.actor)
+
+
+def _case_context(request, case: Case, *, bound: tuple[str, object] | None = None) -> dict:
+    user = request.user
+    tasks = list(case.tasks.select_related("organisation").order_by("id"))
+    ab = _abilities(user, case, tasks)
+    departments = _departments_for(case) if (ab["can"]["refer"] or ab["can"]["cohandle"]) else []
+    forms = {}
+    for name in ACTIONS:
+        if bound and bound[0] == name:
+            forms[name] = bound[1]
+        elif ab["can"].get(name):
+            forms[name] = _action_form(name, case, departments=departments)
+    events = selectors.timeline(user, case)
+    photos = list(CasePhoto.objects.filter(case_id=case.pk).order_by("id"))
+    by_event = {}
+    for p in photos:
+        if p.event_id:
+            by_event.setdefault(p.event_id, []).append(p)
+    for e in events:
+        e.photo_list = by_event.get(e.pk, [])
+        e.detail = _event_detail(e)
+        e.who = _event_actor(e, user, ab["is_staff_view"])
+    actions = [{"name": n, "action": ACTIONS[n], "form": forms[n],
+                "open": bool(bound and bound[0] == n)} for n in ACTIONS if n in forms]
+    if actions and not bound:
+        actions[0]["open"] = True
+    return {
+        "case": case, "events": events, "problem_photos": [p for p in photos if not p.event_id],
+        "tasks": tasks, "my_tasks": ab["my_tasks"], "actions": actions, "can": ab["can"],
+        "is_reporter": ab["is_reporter"], "is_staff_view": ab["is_staff_view"], "supported": ab["supported"],
+        "crumbs": breadcrumbs(case.place), "deadline": _deadline(case, timezone.now()),
+        "supporters": case.supporters.count(), "me_too_allowed": ab["can"]["me-too"],
+    }
+
+
+@never_cache
+@login_required
+def case_detail(request, case_id: int):
+    try:
+        case = _get_case(request, case_id)
+    except DomainError as exc:
+        return error_page(request, exc)
+    return render_page(request, "cases/case.html", _case_context(request, case))
+
+
+@never_cache
+@login_required
+@require_POST
+def case_action(request, case_id: int, action: str):
+    if action not in ACTIONS:
+        return error_page(request, NotFound(_("页面不存在"), code="not_found"))
+    try:
+        case = _get_case(request, case_id)
+    except DomainError as exc:
+        return error_page(request, exc)
+    spec = ACTIONS[action]
+    form = _action_form(action, case, data=request.POST, files=request.FILES if spec.files else None)
+    status = 400
+    if form.is_valid():
+        try:
+            spec.run(request, case, form.cleaned_data)
+        except DomainError as exc:
+            f.add_domain_errors(form, exc)
+            status = exc.status
+        else:
+            messages.success(request, spec.done)
+            return redirect(reverse("cases:case", args=[case.pk]) + "#timeline")
+    try:
+        case = _get_case(request, case_id)  # as it is now: another handler may have moved it
+    except DomainError as exc:
+        return error_page(request, exc)
+    return render_page(request, "cases/case.html", _case_context(request, case, bound=(action, form)),
+                       status=status)
+
+
+@login_required
+@require_GET
+def photo(request, photo_id: int):
+    """A case photo, to those who may see the case (stored without metadata)."""
+    item = CasePhoto.objects.select_related("case").filter(pk=photo_id).first()
+    try:
+        if item is None:
+            raise NotFound(_("未找到该记录，或不在您的管辖范围内"), code="not_found")
+        require(request.user, Verb.CASE_VIEW, item.case)
+    except DomainError as exc:
+        return error_page(request, exc)
+    response = FileResponse(item.image.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# ---------------------------------------------------------------- lists
+
+
+def _overdue_q(now) -> Q:
+    return (Q(status=Case.Status.SUBMITTED, accept_due__lt=now)
+            | Q(status__in=[Case.Status.ACCEPTED, Case.Status.INFO_REQUESTED], finish_due__lt=now))
+
+
+def _rows(cases, now) -> list[dict]:
+    return [{"case": c, "deadline": _deadline(c, now)} for c in cases]
+
+
+@never_cache
+@login_required
+def mine(request):
+    """我的诉求: what the user reported, newest first."""
+    qs = selectors.visible_cases(request.user).filter(reporter_id=request.user.pk).order_by("-id")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render_page(request, "cases/mine.html", {"page": page, "rows": _rows(page.object_list, timezone.now())})
+
+
+@never_cache
+@login_required
+def queue(request):
+    """我的待办: open cases waiting on this person, soonest deadline first."""
+    now = timezone.now()
+    rows = _rows(selectors.queue_for(request.user)[:QUEUE_ROWS], now)
+    counts = {"overdue": sum(r["deadline"]["state"] == "overdue" for r in rows),
+              "soon": sum(r["deadline"]["state"] == "soon" for r in rows)}
+    return render_page(request, "cases/queue.html", {"rows": rows, "counts": counts, "limit": QUEUE_ROWS,
+                                                     "can_patrol": prefixes(request.user, Verb.CASE_INTAKE) != []})
+
+
+def _is_case_staff(user) -> bool:
+    reach = prefixes(user, Verb.CASE_VIEW)
+    return reach is None or bool(reach) or bool(_my_org_ids(user))
+
+
+@never_cache
+@login_required
+def case_list(request):
+    """All cases in the user's scope, with filters; for staff."""
+    user = request.user
+    if not _is_case_staff(user):
+        return error_page(request, Forbidden(_("此页面仅供工作人员使用"), code="forbidden"))
+    places = _scope_places(user, Verb.CASE_VIEW, FILTER_KINDS)
+    form = f.CaseFilterForm(request.GET or None, places=_place_choices(places), categories=_category_choices())
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    base = Case.objects.select_related("category", "place", "handler_place", "handler_organisation")
+    under = next((p for p in places if p.pk == filters.get("under")), None)
+    qs = scoped(user, base, Verb.CASE_VIEW, under=under.path) if under else selectors.visible_cases(user)
+    now = timezone.now()
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("category"):
+        qs = qs.filter(category__code=filters["category"])
+    if filters.get("period"):
+        qs = qs.filter(created_at__gte=now - dt.timedelta(days=int(filters["period"])))
+    if filters.get("overdue"):
+        qs = qs.filter(_overdue_q(now))
+    if filters.get("carded"):
+        qs = qs & selectors.supervised_for(user)
+    page = Paginator(qs.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render_page(request, "cases/list.html", {
+        "form": form, "page": page, "rows": _rows(page.object_list, now), "query": query.urlencode(),
+        "filtered": bool(filters and any(filters.values()))})
+
+
+# ---------------------------------------------------------------- quick patrol entry
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def patrol(request):
+    """巡查、入户走访: a grid worker or building head files what they found, in a few taps."""
+    user = request.user
+    if prefixes(user, Verb.CASE_INTAKE) == []:
+        return error_page(request, Forbidden(_("只有网格员、楼栋长等工作人员可以登记巡查发现的问题"), code="forbidden"))
+    places = _scope_places(user, Verb.CASE_INTAKE, INTAKE_KINDS)
+    kwargs = {"places": _place_choices(places), "categories": _category_choices()}
+    if request.method == "GET":
+        initial = {"nonce": secrets.token_hex(16), "channel": Case.Channel.PATROL}
+        if len(places) == 1:
+            initial["place"] = str(places[0].pk)
+        form = f.PatrolForm(initial=initial, **kwargs)
+        return render_page(request, "cases/patrol.html", {"form": form})
+    form = f.PatrolForm(request.POST, request.FILES, **kwargs)
+    if not form.is_valid():
+        return render_page(request, "cases/patrol.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    images = [p.read() for p in data["photos"]]
+    payload = {"text": data["text"], "place": data["place"], "channel": data["channel"],
+               "category": data["category"], "photos": _photo_digests(images)}
+
+    def create() -> Case:
+        case = services.submit_case(actor=user, text=data["text"], channel=data["channel"],
+                                    place_id=form.place_id(), category_code=data["category"] or None)
+        if images:
+            services.attach_photos(actor=user, case_id=case.pk, images=images)
+        return case
+
+    try:
+        case_id = _create_once(request, data["nonce"], payload, create)
+    except DomainError as exc:
+        f.add_domain_errors(form, exc)
+        return render_page(request, "cases/patrol.html", {"form": form}, status=exc.status)
+    messages.success(request, _("已登记，可继续登记下一条。"))
+    return redirect("cases:case", case_id=case_id)
