@@ -37,7 +37,8 @@ bench: venv-test
 	bash scripts/bench.sh
 
 messages: venv-test
-	$(PY) manage.py makemessages -l en --no-obsolete -i ".venv/*" -i "bench/*" -i "var/*"
+	$(PY) manage.py makemessages -l en --no-obsolete -i ".venv/*" -i "bench/*" -i "var/*" -i "artifacts/*"
+	$(PY) linli/locale/en_translations.py
 	$(PY) scripts/compile_messages.py
 
 vendor:

@@ -23,6 +23,9 @@ def main() -> int:
     status = 0
     for po_path in sorted(LOCALE.glob("*/LC_MESSAGES/django.po")):
         po = polib.pofile(str(po_path))
+        # makemessages stamps POT-Creation-Date on every run; keep it out of the .mo so the
+        # check compares translations, not the clock.
+        po.metadata.pop("POT-Creation-Date", None)
         missing = [e.msgid for e in po if not e.obsolete and (not e.translated() or "fuzzy" in e.flags)]
         mo_path = po_path.with_suffix(".mo")
         if check:

@@ -8,6 +8,7 @@ export DJANGO_ALLOW_ASYNC_UNSAFE=true   # Playwright's sync API runs an event lo
 mkdir -p artifacts/screenshots
 status=0
 
+$PY scripts/compile_messages.py --check || status=1
 
 echo "== tests on SQLite"
 $PY -m pytest "$@" || status=1

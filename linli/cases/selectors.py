@@ -17,7 +17,7 @@ from linli.accounts.scope import allowed, scoped
 from linli.core.paths import STEP, ancestors_paths
 from linli.places.models import Place
 
-from .models import Case, CaseEvent
+from .models import Case, CaseEvent, Category
 from .similarity import cosine, degree_box, distance_m, shingles
 from .services import HANDLER_ROLES
 
@@ -143,11 +143,12 @@ def hot_spots(user, *, under: Place, period: Period, kind: str = "grid") -> list
     rows = []
     for depth, by_path in by_depth.items():
         grouped = (cases.annotate(prefix=Substr("path", 1, depth * STEP))
-                   .values("prefix", "category__code", "category__name").annotate(n=Count("id")))
+                   .values("prefix", "category__code", "category__name", "category__name_en").annotate(n=Count("id")))
         for g in grouped:
             place = by_path.get(g["prefix"])
             if place is not None:
-                rows.append({"place": place, "category": g["category__code"], "category_name": g["category__name"],
+                label = Category(name=g["category__name"], name_en=g["category__name_en"]).label
+                rows.append({"place": place, "category": g["category__code"], "category_name": label,
                              "count": g["n"]})
     rows.sort(key=lambda r: (-r["count"], r["place"].path, r["category"]))
     return rows

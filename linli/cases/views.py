@@ -22,7 +22,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -269,7 +269,7 @@ def _run_merge(request, case, d):
 # final judge; `_abilities` only decides which forms are worth showing.
 ACTIONS: dict[str, Action] = {
     "accept": Action(
-        f.AcceptForm, gettext_lazy("受理"), gettext_lazy("受理"),
+        f.AcceptForm, pgettext_lazy("action", "受理"), pgettext_lazy("action", "受理"),
         lambda r, c, d: services.accept_case(actor=r.user, case_id=c.pk, note=d["note"]),
         gettext_lazy("已受理")),
     "answer": Action(
@@ -303,14 +303,14 @@ ACTIONS: dict[str, Action] = {
                                                note=d["note"]),
         gettext_lazy("类别已保存")),
     "escalate": Action(
-        f.EscalateForm, gettext_lazy("上报上一级"), gettext_lazy("上报"), _run_escalate, gettext_lazy("已上报上一级")),
+        f.EscalateForm, gettext_lazy("上报上一级"), pgettext_lazy("button", "上报"), _run_escalate, gettext_lazy("已上报上一级")),
     "refer": Action(
         f.ReferForm, gettext_lazy("转交职能部门"), gettext_lazy("转办"),
         lambda r, c, d: services.refer_case(actor=r.user, case_id=c.pk, organisation_id=d["organisation_id"],
                                             reason=d["reason"]),
         gettext_lazy("已转交职能部门")),
     "cohandle": Action(
-        f.CohandleForm, gettext_lazy("发起多部门协办"), gettext_lazy("发起协办"),
+        f.CohandleForm, gettext_lazy("发起多部门协办"), pgettext_lazy("button", "发起协办"),
         lambda r, c, d: services.open_cohandling(actor=r.user, case_id=c.pk, organisation_ids=d["organisation_ids"],
                                                  instruction=d["instruction"], days=d["days"]),
         gettext_lazy("已发起协办")),
@@ -321,7 +321,7 @@ ACTIONS: dict[str, Action] = {
         lambda r, c, d: services.add_note(actor=r.user, case_id=c.pk, text=d["text"]),
         gettext_lazy("已添加备注")),
     "merge": Action(
-        f.MergeForm, gettext_lazy("合并到另一诉求"), gettext_lazy("合并"), _run_merge, gettext_lazy("已合并"),
+        f.MergeForm, gettext_lazy("合并到另一诉求"), pgettext_lazy("button", "合并"), _run_merge, gettext_lazy("已合并"),
         danger=True),
 }
 
