@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +28,8 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
+
+import timing  # noqa: E402  (bench/timing.py, beside this script)
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from linli.accounts.models import RoleAssignment, User  # noqa: E402
@@ -80,19 +80,6 @@ def official_at(place: Place, role: str) -> User:
     RoleAssignment.objects.get_or_create(user=user, role=role, place=place)
     forget(user)
     return user
-
-
-def measure(label: str, linli_fn, sql_fn) -> tuple[float, float]:
-    linli_fn(), sql_fn()  # warm caches and plans
-    ours, theirs = [], []
-    for _ in range(ROUNDS):
-        for fn, out in ((linli_fn, ours), (sql_fn, theirs)):
-            t = time.perf_counter()
-            fn()
-            out.append(time.perf_counter() - t)
-    a, b = statistics.median(ours) * 1000, statistics.median(theirs) * 1000
-    print(f"{label}: linli {a:.1f} ms, hand-written SQL {b:.1f} ms, ratio {a / b:.2f}x", flush=True)
-    return a, b
 
 
 def explain(sql: str, params) -> str:
@@ -152,8 +139,8 @@ def main():
         print("EXPLAIN ANALYZE linli's aggregate:\n" + explain(last, None))
         print("EXPLAIN ANALYZE hand-written SQL:\n" + explain(FIGURES_SQL, params))
 
-    measure(f"street figures over a year ({n_street:,} cases under the street; aim <= 2x)", linli_figures,
-            sql_figures)
+    timing.measure(f"street figures over a year ({n_street:,} cases under the street; aim <= 2x)", linli_figures,
+            sql_figures, rounds=ROUNDS)
 
 
 if __name__ == "__main__":

@@ -8,9 +8,7 @@ alternating, several rounds, medians. Run bench/generate_city.py first.
 from __future__ import annotations
 
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +22,7 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
+import timing  # noqa: E402  (bench/timing.py, beside this script)
 from linli.accounts.models import RoleAssignment, User  # noqa: E402
 from linli.accounts.scope import forget  # noqa: E402
 from linli.places import selectors  # noqa: E402
@@ -32,26 +31,16 @@ from linli.places.models import CareTag, Place  # noqa: E402
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "15"))
 
 
+def measure(label, linli_fn, sql_fn, *, check=None) -> float:
+    a, b = timing.measure(label, linli_fn, sql_fn, rounds=ROUNDS, check=check)
+    return a / b
+
+
 def official_at(place: Place, role: str) -> User:
     user, _ = User.objects.get_or_create(username=f"bench_{role}_{place.pk}", defaults={"display_name": role})
     RoleAssignment.objects.get_or_create(user=user, role=role, place=place)
     forget(user)
     return user
-
-
-def measure(label: str, linli_fn, sql_fn, *, check=None) -> float:
-    linli_fn(), sql_fn()  # warm caches and plans
-    if check is not None:
-        check(linli_fn(), sql_fn())
-    ours, theirs = [], []
-    for _ in range(ROUNDS):
-        for fn, out in ((linli_fn, ours), (sql_fn, theirs)):
-            t = time.perf_counter()
-            fn()
-            out.append(time.perf_counter() - t)
-    a, b = statistics.median(ours) * 1000, statistics.median(theirs) * 1000
-    print(f"{label}: linli {a:.1f} ms, hand-written SQL {b:.1f} ms, ratio {a / b:.2f}x", flush=True)
-    return a / b
 
 
 def main():

@@ -38,6 +38,8 @@ import sys
 import time
 from pathlib import Path
 
+from timing import timed  # bench/timing.py, beside this script
+
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,20 +62,6 @@ STAFF_CHANNELS = {"phone", "hotline", "patrol", "visit", "walk_in", "on_behalf",
 TEXTS = ["{c}问题反映，请尽快处理", "{c}：已经好几天了，希望社区帮忙协调", "关于{c}的诉求，多次反映未解决",
          "{c}，影响居民正常生活", "请相关部门关注{c}情况", "{c}，楼下邻居都有意见"]
 OUTCOMES = (["solved"] * 82 + ["partly"] * 10 + ["not_ours"] * 4 + ["cannot"] * 4)
-
-
-def timed(label: str, timings: list):
-    class T:
-        def __enter__(self):
-            self.t = time.perf_counter()
-            print(f"  {label} …", flush=True)
-
-        def __exit__(self, *exc):
-            took = time.perf_counter() - self.t
-            timings.append((label, took))
-            print(f"  {label}: {took:.1f} s", flush=True)
-
-    return T()
 
 
 def created_times(rng: random.Random, n: int, now: dt.datetime, days: int) -> list[dt.datetime]:

@@ -24,6 +24,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from timing import timed  # bench/timing.py, beside this script
 from urllib.parse import urlparse, urlunparse
 
 import psycopg
@@ -40,20 +42,6 @@ GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平�
 def db_url(base: str, name: str) -> str:
     u = urlparse(base)
     return urlunparse(u._replace(path="/" + name))
-
-
-def timed(label: str, timings: list):
-    class T:
-        def __enter__(self):
-            self.t = time.perf_counter()
-            print(f"  {label} …", flush=True)
-
-        def __exit__(self, *exc):
-            took = time.perf_counter() - self.t
-            timings.append((label, took))
-            print(f"  {label}: {took:.1f} s", flush=True)
-
-    return T()
 
 
 def generate(base_url: str, db: str, scale: float, seed: int = 1) -> None:

@@ -79,6 +79,27 @@ class City:
                                          title=title, is_lead=is_lead)
         return User.objects.get(pk=user.pk)
 
+    def case_people(self, departments=(("zongzhi", "综治中心"), ("vet", "畜牧兽医站"), ("env", "环保所"))) -> dict:
+        """Everyone a case meets on its way up the ladder, by role, and a department (with
+        one staff member; its organisation under "<key>_org") for each of `departments`."""
+        u = self.user_with
+        people = {
+            "resident": u("resident", at=self.dwelling, name="李大爷"),
+            "neighbour": u("resident", at=self.dwelling, name="李大妈"),
+            "other_resident": u("resident", at=self.other_dwelling, name="王云川"),
+            "building_head": u("building_head", at=self.building, name="万玉廷"),
+            "grid_worker": u("grid_worker", at=self.grid, name="向劲松"),
+            "other_grid_worker": u("grid_worker", at=self.other_grid, name="别的网格员"),
+            "community_worker": u("community_worker", at=self.community, name="社区干事"),
+            "street_official": u("street_official", at=self.street, name="街道干部"),
+        }
+        for key, name in departments:
+            staff = u("department_staff", at=self.street, name=name + "干部")
+            Organisation.objects.filter(staff__user=staff).update(name=name)
+            people[key] = staff
+            people[key + "_org"] = Organisation.objects.get(staff__user=staff)
+        return people
+
     def place(self, where: str) -> Place:
         return {"inside": self.grid, "above": self.community, "beside": self.other_grid,
                 "below": self.dwelling}[where]

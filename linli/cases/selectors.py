@@ -11,8 +11,8 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from linli.accounts.models import RoleAssignment
-from linli.accounts.roles import Verb
+from linli.accounts.models import Organisation, RoleAssignment
+from linli.accounts.roles import Role, Verb
 from linli.accounts.scope import allowed, scoped
 from linli.core.paths import STEP, ancestors_paths
 from linli.places.models import Place
@@ -241,3 +241,52 @@ def hot_spot_geojson(user, *, under: Place, period: Period, category: str | None
                            "counts": dict(sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0])))},
         })
     return {"type": "FeatureCollection", "features": features, "categories": labels}
+
+
+# ---------------------------------------------------------------- places and departments offered on case forms
+
+MAX_PLACE_OPTIONS = 400
+HOME_KINDS = ("compound", "building", "unit", "dwelling")
+INTAKE_KINDS = ("community", "grid", "compound", "building")
+
+
+def home_places(user) -> list[Place]:
+    """The compound, building, unit and dwelling of the user's own home: from the resident
+    record linked to the account and from resident roles held at a dwelling."""
+    homes = set(RoleAssignment.objects.filter(user_id=user.pk, is_active=True, role=Role.RESIDENT,
+                                              place__isnull=False).values_list("place__path", flat=True))
+    if getattr(user, "resident_id", None):
+        homes |= {p for p in Place.objects.filter(households__members__pk=user.resident_id)
+                  .values_list("path", flat=True)}
+    if not homes:
+        return []
+    paths = {a for h in homes for a in ancestors_paths(h)} | homes
+    return list(Place.objects.filter(path__in=paths, kind__code__in=HOME_KINDS)
+                .select_related("kind", "parent").order_by("path"))
+
+
+def places_in_scope(user, verb: str, kinds) -> list[Place]:
+    return list(scoped(user, Place.objects.filter(kind__code__in=kinds).select_related("kind", "parent"), verb)
+                .order_by("path")[:MAX_PLACE_OPTIONS])
+
+
+def report_places(user) -> tuple[list[Place], Place | None]:
+    """Places a resident may pick (home first, then those in their scope) and the default:
+    the building of their home, else its compound."""
+    home = home_places(user)
+    places = home + [p for p in places_in_scope(user, Verb.PLACE_VIEW, INTAKE_KINDS) if p.path not in
+                     {h.path for h in home}]
+    default = next((p for kind in ("building", "compound", "dwelling") for p in home if p.kind.code == kind), None)
+    return places, default
+
+
+def departments_for(case: Case) -> list[tuple[int, str]]:
+    """Departments whose jurisdiction covers the case's place; all of them if none does."""
+    depts = Organisation.objects.filter(kind=Organisation.Kind.DEPARTMENT).order_by("name")
+    covering = list(depts.filter(jurisdiction__path__in=[*ancestors_paths(case.path), case.path]).distinct())
+    return [(o.pk, o.name) for o in (covering or list(depts))]
+
+
+def organisation_ids(user) -> set[int]:
+    return set(RoleAssignment.objects.filter(user_id=user.pk, is_active=True, organisation__isnull=False)
+               .values_list("organisation_id", flat=True))

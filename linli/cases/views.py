@@ -26,8 +26,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from linli.accounts.models import Organisation, RoleAssignment
-from linli.accounts.roles import Role, Verb
+from linli.accounts.roles import Verb
 from linli.accounts.scope import allowed, get_scoped, prefixes, require, scoped
 from linli.accounts.views import error_page, render_page
 from linli.core import idempotency
@@ -42,10 +41,7 @@ from .models import Case, CasePhoto, CaseSupporter, Category, Level
 
 PAGE_SIZE = 20
 QUEUE_ROWS = 200
-MAX_PLACE_OPTIONS = 400
 DUE_SOON = dt.timedelta(hours=24)
-HOME_KINDS = ("compound", "building", "unit", "dwelling")
-INTAKE_KINDS = ("community", "grid", "compound", "building")
 FILTER_KINDS = ("street", "community", "grid", "compound")
 
 
@@ -65,52 +61,15 @@ def _label(place: Place, known: dict[str, Place]) -> str:
     """The place's name after those of its known ancestors from the compound down
     (汉都华府二期 1栋 1单元 101): a bare "1栋" says little in a list."""
     names = [known[p].name for p in ancestors_paths(place.path)
-             if p in known and known[p].kind.code in HOME_KINDS]
-    if not names and place.kind.code in HOME_KINDS[1:] and place.parent_id:
+             if p in known and known[p].kind.code in selectors.HOME_KINDS]
+    if not names and place.kind.code in selectors.HOME_KINDS[1:] and place.parent_id:
         names = [place.parent.name]
     return " ".join([*names, place.name])
-
-
-def _home_places(user) -> list[Place]:
-    """The compound, building, unit and dwelling of the user's own home: from the resident
-    record linked to the account and from resident roles held at a dwelling."""
-    homes = set(RoleAssignment.objects.filter(user_id=user.pk, is_active=True, role=Role.RESIDENT,
-                                              place__isnull=False).values_list("place__path", flat=True))
-    if getattr(user, "resident_id", None):
-        homes |= {p for p in Place.objects.filter(households__members__pk=user.resident_id)
-                  .values_list("path", flat=True)}
-    if not homes:
-        return []
-    paths = {a for h in homes for a in ancestors_paths(h)} | homes
-    return list(Place.objects.filter(path__in=paths, kind__code__in=HOME_KINDS)
-                .select_related("kind", "parent").order_by("path"))
-
-
-def _scope_places(user, verb: str, kinds) -> list[Place]:
-    return list(scoped(user, Place.objects.filter(kind__code__in=kinds).select_related("kind", "parent"), verb)
-                .order_by("path")[:MAX_PLACE_OPTIONS])
-
-
-def _report_places(user) -> tuple[list[Place], Place | None]:
-    """Places a resident may pick (home first, then those in their scope) and the default:
-    the building of their home, else its compound."""
-    home = _home_places(user)
-    places = home + [p for p in _scope_places(user, Verb.PLACE_VIEW, INTAKE_KINDS) if p.path not in
-                     {h.path for h in home}]
-    default = next((p for kind in ("building", "compound", "dwelling") for p in home if p.kind.code == kind), None)
-    return places, default
 
 
 def _place_choices(places: list[Place]) -> list[tuple[str, str]]:
     known = {p.path: p for p in places}
     return [(str(p.pk), _label(p, known)) for p in places]
-
-
-def _departments_for(case: Case) -> list[tuple[int, str]]:
-    """Departments whose jurisdiction covers the case's place; all of them if none does."""
-    depts = Organisation.objects.filter(kind=Organisation.Kind.DEPARTMENT).order_by("name")
-    covering = list(depts.filter(jurisdiction__path__in=[*ancestors_paths(case.path), case.path]).distinct())
-    return [(o.pk, o.name) for o in (covering or list(depts))]
 
 
 # ---------------------------------------------------------------- idempotent page creates
@@ -149,7 +108,7 @@ def _decimal_or_none(value: str | None):
 @login_required
 @require_http_methods(["GET", "POST"])
 def report(request):
-    places, default = _report_places(request.user)
+    places, default = selectors.report_places(request.user)
     kwargs = {"places": _place_choices(places), "categories": _category_choices()}
     if request.method == "GET":
         form = f.ReportForm(initial={"place": str(default.pk) if default else "", "nonce": secrets.token_hex(16)},
@@ -191,7 +150,7 @@ def report_hints(request):
 
     text = (request.GET.get("text") or "").strip()[:2000]
     suggested = suggest_category(text) if len(text) >= 2 else None
-    places, _default = _report_places(request.user)
+    places, _default = selectors.report_places(request.user)
     place = next((p for p in places if str(p.pk) == request.GET.get("place")), None)
     lat, lng = _decimal_or_none(request.GET.get("lat")), _decimal_or_none(request.GET.get("lng"))
     if lat is None or lng is None:
@@ -326,11 +285,6 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-def _my_org_ids(user) -> set[int]:
-    return set(RoleAssignment.objects.filter(user_id=user.pk, is_active=True, organisation__isnull=False)
-               .values_list("organisation_id", flat=True))
-
-
 def _abilities(user, case: Case, tasks) -> dict:
     """Which action forms to show, from the scope module and the case's status."""
     S = Case.Status
@@ -341,10 +295,10 @@ def _abilities(user, case: Case, tasks) -> dict:
         # The handlers at the case's level, or anyone above them with the verb.
         is_handler = allowed(user, Verb.CASE_HANDLE, case.handler_place)
     else:
-        is_handler = can_dispatch or (can_handle and case.handler_organisation_id in _my_org_ids(user))
+        is_handler = can_dispatch or (can_handle and case.handler_organisation_id in selectors.organisation_ids(user))
     status = case.status
     early = status in (S.SUBMITTED, S.ACCEPTED, S.INFO_REQUESTED)
-    org_ids = _my_org_ids(user) if tasks else set()
+    org_ids = selectors.organisation_ids(user) if tasks else set()
     my_tasks = [t for t in tasks if t.status == "open" and (t.organisation_id in org_ids or user.is_superuser)]
     can = {
         "accept": is_handler and status in (S.SUBMITTED, S.INFO_REQUESTED),
@@ -374,7 +328,7 @@ def _action_form(name: str, case: Case, *, data=None, files=None, departments=No
     action = ACTIONS[name]
     kwargs = {"prefix": name}
     if name in ("refer", "cohandle"):
-        kwargs["organisations"] = departments if departments is not None else _departments_for(case)
+        kwargs["organisations"] = departments if departments is not None else selectors.departments_for(case)
     if name == "classify":
         kwargs["categories"] = _category_choices()
     initial = {}
@@ -439,7 +393,7 @@ def _case_context(request, case: Case, *, bound: tuple[str, object] | None = Non
     user = request.user
     tasks = list(case.tasks.select_related("organisation").order_by("id"))
     ab = _abilities(user, case, tasks)
-    departments = _departments_for(case) if (ab["can"]["refer"] or ab["can"]["cohandle"]) else []
+    departments = selectors.departments_for(case) if (ab["can"]["refer"] or ab["can"]["cohandle"]) else []
     forms = {}
     for name in ACTIONS:
         if bound and bound[0] == name:
@@ -560,7 +514,7 @@ def queue(request):
 
 def _is_case_staff(user) -> bool:
     reach = prefixes(user, Verb.CASE_VIEW)
-    return reach is None or bool(reach) or bool(_my_org_ids(user))
+    return reach is None or bool(reach) or bool(selectors.organisation_ids(user))
 
 
 @never_cache
@@ -570,7 +524,7 @@ def case_list(request):
     user = request.user
     if not _is_case_staff(user):
         return error_page(request, Forbidden(_("此页面仅供工作人员使用"), code="forbidden"))
-    places = _scope_places(user, Verb.CASE_VIEW, FILTER_KINDS)
+    places = selectors.places_in_scope(user, Verb.CASE_VIEW, FILTER_KINDS)
     form = f.CaseFilterForm(request.GET or None, places=_place_choices(places), categories=_category_choices())
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     base = Case.objects.select_related("category", "place", "handler_place", "handler_organisation")
@@ -606,7 +560,7 @@ def patrol(request):
     user = request.user
     if prefixes(user, Verb.CASE_INTAKE) == []:
         return error_page(request, Forbidden(_("只有网格员、楼栋长等工作人员可以登记巡查发现的问题"), code="forbidden"))
-    places = _scope_places(user, Verb.CASE_INTAKE, INTAKE_KINDS)
+    places = selectors.places_in_scope(user, Verb.CASE_INTAKE, selectors.INTAKE_KINDS)
     kwargs = {"places": _place_choices(places), "categories": _category_choices()}
     if request.method == "GET":
         initial = {"nonce": secrets.token_hex(16), "channel": Case.Channel.PATROL}

@@ -18,23 +18,7 @@ from linli.notify.models import Notification
 
 @pytest.fixture
 def p(city):
-    u = city.user_with
-    people = {
-        "resident": u("resident", at=city.dwelling, name="李大爷"),
-        "neighbour": u("resident", at=city.dwelling, name="李大妈"),
-        "other_resident": u("resident", at=city.other_dwelling, name="王云川"),
-        "building_head": u("building_head", at=city.building, name="万玉廷"),
-        "grid_worker": u("grid_worker", at=city.grid, name="向劲松"),
-        "other_grid_worker": u("grid_worker", at=city.other_grid, name="别的网格员"),
-        "community_worker": u("community_worker", at=city.community, name="社区干事"),
-        "street_official": u("street_official", at=city.street, name="街道干部"),
-    }
-    for key, name in (("zongzhi", "综治中心"), ("vet", "畜牧兽医站"), ("env", "环保所")):
-        staff = u("department_staff", at=city.street, name=name + "干部")
-        Organisation.objects.filter(staff__user=staff).update(name=name)
-        people[key] = staff
-        people[key + "_org"] = Organisation.objects.get(staff__user=staff)
-    return people
+    return city.case_people()
 
 
 def kinds(case) -> list[str]:
