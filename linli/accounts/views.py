@@ -16,7 +16,8 @@ from linli.core import pii
 from linli.core.errors import DomainError, Invalid, NotFound
 from linli.core.identity import validate_mobile
 
-from . import services
+from . import scope, services
+from .roles import Verb
 from .forms import PasswordLoginForm, SmsLoginForm, add_domain_errors
 from .models import RoleAssignment, SentSms, User
 
@@ -33,10 +34,13 @@ def viewer(request) -> dict:
     def load():
         user = request.user
         if not user.is_authenticated:
-            return {"first": None, "more": 0}
+            return {"first": None, "more": 0, "supervises": False}
         roles = list(RoleAssignment.objects.filter(user=user, is_active=True)
                      .select_related("place", "organisation").order_by("place__depth", "id")[:10])
-        return {"first": roles[0] if roles else None, "more": max(len(roles) - 1, 0)}
+        # Figures and hot spots are for whoever verifies cases somewhere (grid staff and up).
+        reach = scope.prefixes(user, Verb.CASE_VERIFY)
+        return {"first": roles[0] if roles else None, "more": max(len(roles) - 1, 0),
+                "supervises": reach is None or bool(reach)}
 
     return {"viewer": SimpleLazyObject(load)}
 

@@ -435,6 +435,8 @@ TRANSLATIONS: dict[str | tuple[str, str], str | tuple[str, str]] = {
         "Fewer than %(n)d handled requests (or fewer than two categories); the classification model "
         "cannot be trained yet",
     "分类模型正在由另一个任务训练，请稍后再试": "Another job is training the classification model; please try again later",
+    "指标": "Figures",
+    "热点": "Hot spots",
     # ------------------------------------------------------------ with a context (msgctxt, msgid)
     # Proposed to the lead: the same Chinese word is an event in the timeline ("Accepted") and a
     # button or menu item ("Accept"), so these need pgettext; ready for when they exist.
