@@ -89,9 +89,12 @@ class ReportForm(forms.Form):
 
 
 class PatrolForm(forms.Form):
-    """Quick entry on a patrol or a door-to-door visit (巡查、入户走访)."""
+    """Staff entry: what a grid worker found on a patrol or a door-to-door visit (巡查、入户走访),
+    or what reached the community by phone, in person, at a meeting or from the 12345 hotline,
+    for a contact who may have no account."""
 
-    CHANNELS = [(Case.Channel.PATROL, Case.Channel.PATROL.label), (Case.Channel.VISIT, Case.Channel.VISIT.label)]
+    CHANNELS = [(c, c.label) for c in (Case.Channel.PATROL, Case.Channel.VISIT, Case.Channel.PHONE,
+                                       Case.Channel.WALK_IN, Case.Channel.MEETING, Case.Channel.HOTLINE)]
 
     place = forms.ChoiceField(label=_("地点"), error_messages={"required": _("请选择地点"),
                                                               "invalid_choice": _("请从列表中选择地点")})
@@ -100,6 +103,10 @@ class PatrolForm(forms.Form):
                                 widget=forms.RadioSelect, error_messages={"required": _("请选择来源"),
                                                                           "invalid_choice": _("来源渠道无效")})
     category = forms.ChoiceField(label=_("类别"), required=False, error_messages={"invalid_choice": _("类别无效")})
+    contact_name = forms.CharField(label=_("反映人姓名（可选）"), required=False, max_length=50,
+                                   error_messages={"max_length": _("联系人不能超过50个字")})
+    contact_phone = forms.CharField(label=_("反映人电话（可选，用于回访）"), required=False, max_length=20,
+                                    widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
     photos = PhotosField(label=_("照片（可选）"))
     nonce = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 

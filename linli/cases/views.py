@@ -556,7 +556,8 @@ def case_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def patrol(request):
-    """巡查、入户走访: a grid worker or building head files what they found, in a few taps."""
+    """Staff entry (巡查、入户走访、电话、来访、会议、12345热线): a grid worker, building head or
+    community worker files what they found or were told, in a few taps."""
     user = request.user
     if prefixes(user, Verb.CASE_INTAKE) == []:
         return error_page(request, Forbidden(_("只有网格员、楼栋长等工作人员可以登记巡查发现的问题"), code="forbidden"))
@@ -574,11 +575,13 @@ def patrol(request):
     data = form.cleaned_data
     images = [p.read() for p in data["photos"]]
     payload = {"text": data["text"], "place": data["place"], "channel": data["channel"],
-               "category": data["category"], "photos": _photo_digests(images)}
+               "category": data["category"], "contact_name": data["contact_name"],
+               "contact_phone": data["contact_phone"], "photos": _photo_digests(images)}
 
     def create() -> Case:
         case = services.submit_case(actor=user, text=data["text"], channel=data["channel"],
-                                    place_id=form.place_id(), category_code=data["category"] or None)
+                                    place_id=form.place_id(), category_code=data["category"] or None,
+                                    contact_name=data["contact_name"], contact_phone=data["contact_phone"])
         if images:
             services.attach_photos(actor=user, case_id=case.pk, images=images)
         return case

@@ -436,6 +436,13 @@ TRANSLATIONS: dict[str | tuple[str, str], str | tuple[str, str]] = {
         "cannot be trained yet",
     "分类模型正在由另一个任务训练，请稍后再试": "Another job is training the classification model; please try again later",
     "指标": "Figures",
+    "登记诉求": "Record a request",
+    "巡查、入户走访中发现的问题，或通过电话、来访、会议、12345热线收到的诉求。":
+        "Problems found on a patrol or a home visit, or requests received by phone, in person, at a meeting "
+        "or from the 12345 hotline.",
+    "反映人（电话、来访、热线时填写）": "Who reported it (for phone, walk-in and hotline requests)",
+    "反映人姓名（可选）": "Reporter's name (optional)",
+    "反映人电话（可选，用于回访）": "Reporter's mobile (optional, for the follow-up call)",
     "热点": "Hot spots",
     # ------------------------------------------------------------ with a context (msgctxt, msgid)
     # Proposed to the lead: the same Chinese word is an event in the timeline ("Accepted") and a

@@ -528,7 +528,7 @@ def test_department_staff_see_the_list_of_what_was_referred(client, city, p):
 def test_patrol_page_for_grid_workers_and_building_heads_only(client, city, p):
     for who in ("grid_worker", "building_head"):
         response = as_(client, p[who]).get("/cases/patrol/")
-        assert response.status_code == 200 and "巡查登记" in text(response), who
+        assert response.status_code == 200 and "登记诉求" in text(response), who
     html = text(as_(client, p["building_head"]).get("/cases/patrol/"))
     assert re.search(r'<option value="%d" selected>' % city.building.pk, html)  # the only place: chosen
     for who in ("resident", "zongzhi"):
@@ -558,7 +558,8 @@ def test_patrol_creates_one_case_per_nonce(client, city, p):
     ({"place": ""}, "place", "请选择地点"),
     ({"place": "{other}"}, "place", "请从列表中选择地点"),
     ({"text": ""}, "text", "请描述问题（至少2个字）"),
-    ({"channel": "hotline"}, "channel", "来源渠道无效"),
+    ({"channel": "api"}, "channel", "来源渠道无效"),
+    ({"channel": "hotline", "contact_phone": "12345"}, "contact_phone", "手机号码格式不正确"),
 ])
 def test_patrol_bad_input_writes_nothing(client, city, p, data, field, message):
     post = {"place": city.compound.pk, "text": "井盖松动", "channel": "patrol", "nonce": "1" * 32}
@@ -567,6 +568,20 @@ def test_patrol_bad_input_writes_nothing(client, city, p, data, field, message):
     assert response.status_code == 400
     assert message in field_errors(response, field)
     assert not Case.objects.exists() and not IdempotencyRecord.objects.exists()
+
+
+def test_hotline_entry_records_the_contact_masked(client, city, p):
+    c = as_(client, p["community_worker"])
+    post = {"place": city.compound.pk, "text": "12345转来：小区门口垃圾三天没人清运", "channel": "hotline",
+            "contact_name": "杨宝琼", "contact_phone": "139 0000 1234", "nonce": "9" * 32}
+    response = c.post("/cases/patrol/", post)
+    case = Case.objects.get()
+    assert response["Location"] == f"/cases/{case.pk}/"
+    assert (case.channel, case.reporter, case.entered_by, case.contact_name) == (
+        "hotline", None, p["community_worker"], "杨宝琼")
+    assert case.contact_phone_masked == "139****1234" and "13900001234" not in case.contact_phone_enc
+    page = text(c.get(f"/cases/{case.pk}/"))
+    assert "13900001234" not in page
 
 
 def test_english_case_page(client, city, p):
