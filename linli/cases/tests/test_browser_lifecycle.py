@@ -53,7 +53,13 @@ def _timeline(pg) -> str:
 
 
 def _photo_shown(img) -> bool:
-    return img.evaluate("el => el.complete && el.naturalWidth > 0")
+    """The image really loaded and decoded. Photos are lazy-loaded, so bring it into view and
+    wait for its load (or error) event rather than reading `complete` at once."""
+    img.scroll_into_view_if_needed()
+    return img.evaluate("""el => el.complete && el.naturalWidth > 0 ? true : new Promise(done => {
+        el.addEventListener("load", () => done(el.naturalWidth > 0), {once: true});
+        el.addEventListener("error", () => done(false), {once: true});
+    })""")
 
 
 def test_report_escalate_answer_and_rate(phone, city):
