@@ -246,7 +246,10 @@ def submit(request, payload: CaseIn):
                                     category_code=payload.category, contact_name=payload.contact_name,
                                     contact_phone=payload.contact_phone, is_public=payload.is_public,
                                     priority=payload.priority)
-        return CaseDetailOut.from_orm(_detail(request.user, case)).model_dump(mode="json")
+        # A case just created has only its opening events, none internal: no need to read
+        # them back or ask the scope module which of them the reporter may see.
+        case.timeline = case.opening_events
+        return CaseDetailOut.from_orm(case).model_dump(mode="json")
 
     return run_idempotent(request, payload.model_dump(mode="json"), create)
 

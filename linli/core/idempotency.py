@@ -86,21 +86,24 @@ def run_once(*, user, key: str | None, action: str, payload, create: Callable[[]
         raise Invalid(_("Idempotency-Key 应为1到128个可见 ASCII 字符"), code="idempotency_key", field=HEADER)
     digest = _request_hash("POST", action, payload)
     for _attempt in range(3):
-        answer = _stored_answer(user, key, digest)
-        if answer is not None:
-            return answer[0], answer[1], True
+        # Claim first (most keys are new): a retry whose first request committed fails the
+        # unique index at once and reads the stored answer; one still running makes it wait.
         with transaction.atomic():
             try:
                 with transaction.atomic():
                     record = IdempotencyRecord.objects.create(user=user, key=key, request_hash=digest,
                                                               status_code=PENDING, response={})
             except IntegrityError:
-                # Another request with this key committed first: answer with its result.
-                continue
-            body = create()
-            record.status_code, record.response = status, body
-            record.save(update_fields=["status_code", "response"])
-            return status, body, False
+                record = None
+            if record is not None:
+                body = create()
+                record.status_code, record.response = status, body
+                record.save(update_fields=["status_code", "response"])
+                return status, body, False
+        answer = _stored_answer(user, key, digest)
+        if answer is not None:
+            return answer[0], answer[1], True
+        # The claim's owner rolled back between our insert and our read: claim again.
     raise Unprocessable(_("请求冲突，请重试"), code="idempotency_race", field=HEADER)  # pragma: no cover
 
 
