@@ -290,3 +290,67 @@ def departments_for(case: Case) -> list[tuple[int, str]]:
 def organisation_ids(user) -> set[int]:
     return set(RoleAssignment.objects.filter(user_id=user.pk, is_active=True, organisation__isnull=False)
                .values_list("organisation_id", flat=True))
+
+
+# ---------------------------------------------------------------- the report page's map
+
+MAP_CONTEXT_KINDS = ("grid", "compound")
+# How close the report map starts, by the kind of place its centre came from.
+MAP_ZOOM = {"dwelling": 17, "unit": 17, "building": 17, "compound": 16, "grid": 16, "community": 15, "street": 14}
+
+
+def _boundary_centre(boundary) -> tuple[float, float] | None:
+    """The middle of a GeoJSON Polygon/MultiPolygon's bounding box, as (lat, lng)."""
+    if not isinstance(boundary, dict):
+        return None
+    polygons = boundary.get("coordinates") or []
+    if boundary.get("type") == "Polygon":
+        polygons = [polygons]
+    elif boundary.get("type") != "MultiPolygon":
+        return None
+    points = [pt for polygon in polygons for ring in polygon[:1] for pt in ring if len(pt) >= 2]
+    if not points:
+        return None
+    lngs, lats = [float(p[0]) for p in points], [float(p[1]) for p in points]
+    return ((min(lats) + max(lats)) / 2, (min(lngs) + max(lngs)) / 2)
+
+
+def _place_centre(place: Place) -> tuple[float, float] | None:
+    if place.lat is not None and place.lng is not None:
+        return (float(place.lat), float(place.lng))
+    return _boundary_centre(place.boundary)
+
+
+def map_context(user, place: Place | None) -> dict:
+    """What the report page's point picker draws: a centre ([lat, lng]) and zoom hint (the
+    place's own point or boundary, else its nearest ancestor's), and a GeoJSON
+    FeatureCollection of the grids and compounds with a boundary in the place's community
+    (properties: name, kind), so a point can be placed even without base tiles.
+
+    Not scoped by the viewer's role on purpose: place outlines and names are not personal data
+    (no resident, household or case is read) and the public contact card shows them to anyone;
+    `user` is taken for the selector's usual shape only."""
+    empty = {"center": None, "zoom": None, "places": {"type": "FeatureCollection", "features": []}}
+    if place is None:
+        return empty
+    chain = {p.path: p for p in Place.objects.filter(path__in=ancestors_paths(place.path)).select_related("kind")}
+    lineage = [place, *(chain[p] for p in reversed(ancestors_paths(place.path)) if p in chain)]  # nearest first
+    center = zoom = None
+    for p in lineage:
+        centre = _place_centre(p)
+        if centre is not None:
+            center, zoom = [round(centre[0], 6), round(centre[1], 6)], MAP_ZOOM.get(p.kind.code, 13)
+            break
+    community = next((p for p in lineage if p.kind.code == "community"), place)
+    rows = (Place.objects.filter(path__startswith=community.path, kind__code__in=MAP_CONTEXT_KINDS,
+                                 boundary__isnull=False)
+            .select_related("kind").only("id", "name", "boundary", "depth", "path", "kind__code")
+            .order_by("depth", "path"))
+    features = [{"type": "Feature", "id": p.pk, "geometry": p.boundary,
+                 "properties": {"name": p.name, "kind": p.kind.code}}
+                for p in rows if isinstance(p.boundary, dict) and p.boundary.get("type") in ("Polygon", "MultiPolygon")]
+    if center is None and features:
+        centres = [c for c in (_boundary_centre(f["geometry"]) for f in features) if c]
+        center = [round(sum(c[i] for c in centres) / len(centres), 6) for i in (0, 1)]
+        zoom = MAP_ZOOM["community"]
+    return {"center": center, "zoom": zoom, "places": {"type": "FeatureCollection", "features": features}}

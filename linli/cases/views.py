@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -104,6 +105,14 @@ def _decimal_or_none(value: str | None):
 # ---------------------------------------------------------------- 反映问题 (report)
 
 
+def _report_context(request, form, places, default) -> dict:
+    """The report page's context: the form and the point picker's map (centred on the home
+    place; base tiles only when LINLI_MAP_TILES_URL is set)."""
+    return {"form": form, "has_places": bool(places),
+            "map_context": selectors.map_context(request.user, default or (places[0] if places else None)),
+            "tiles_url": getattr(settings, "LINLI_MAP_TILES_URL", "")}
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -113,9 +122,9 @@ def report(request):
     if request.method == "GET":
         form = f.ReportForm(initial={"place": str(default.pk) if default else "", "nonce": secrets.token_hex(16)},
                             **kwargs)
-        return render_page(request, "cases/report.html", {"form": form, "has_places": bool(places)})
+        return render_page(request, "cases/report.html", _report_context(request, form, places, default))
     form = f.ReportForm(request.POST, request.FILES, **kwargs)
-    context = {"form": form, "has_places": bool(places)}
+    context = _report_context(request, form, places, default)
     if not form.is_valid():
         return render_page(request, "cases/report.html", context, status=400)
     data = form.cleaned_data

@@ -444,6 +444,11 @@ TRANSLATIONS: dict[str | tuple[str, str], str | tuple[str, str]] = {
     "反映人姓名（可选）": "Reporter's name (optional)",
     "反映人电话（可选，用于回访）": "Reporter's mobile (optional, for the follow-up call)",
     "热点": "Hot spots",
+    # the report page's point picker (cases/report.html, js/report_map.js)
+    "标注位置的地图": "Map for marking the spot",
+    "点地图标注位置，可拖动标记调整；位置须在网格范围内。":
+        "Tap the map to mark the spot and drag the marker to adjust it; the spot must be inside a grid.",
+    "清除位置": "Clear the spot",
     # ------------------------------------------------------------ with a context (msgctxt, msgid)
     # Proposed to the lead: the same Chinese word is an event in the timeline ("Accepted") and a
     # button or menu item ("Accept"), so these need pgettext; ready for when they exist.
