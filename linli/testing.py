@@ -116,3 +116,25 @@ class City:
 def api_headers(user: User) -> dict:
     token = account_services.issue_api_token(user=user, name="test")
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def block_the_outside(page) -> list[str]:
+    """In a Playwright page: fail every request to a host other than this machine and
+    remember it, so a test can assert a page works offline (no CDN, no tiles by default)."""
+    from urllib.parse import urlsplit
+
+    outside: list[str] = []
+
+    def handle(route):
+        host = urlsplit(route.request.url).hostname or ""
+        if route.request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", handle)
+    return outside

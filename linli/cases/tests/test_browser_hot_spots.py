@@ -3,7 +3,6 @@ a legend, a popup with the counts, and, with no base tiles configured, not one r
 leaves this machine. Also the figures page a street official reads on the same phone."""
 
 import re
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -11,10 +10,10 @@ from linli.cases import services
 from linli.conftest import login_as, screenshot
 from linli.core.actors import SYSTEM
 from linli.places import services as place_services
+from linli.testing import block_the_outside
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 
 def square(lng: float, lat: float, size: float = 0.004) -> dict:
@@ -35,27 +34,11 @@ def _seed(city):
     return third
 
 
-def _block_the_outside(page) -> list[str]:
-    """Fail every request to a host other than this machine, and remember it."""
-    outside: list[str] = []
-
-    def handle(route):
-        host = urlsplit(route.request.url).hostname or ""
-        if route.request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", handle)
-    return outside
-
-
 def test_hot_spot_map_without_tiles_stays_on_this_machine(page, live_server, city):
     third = _seed(city)
     official = city.user_with("street_official", at=city.street, name="街道督办")
     login_as(page, live_server, official)
-    outside = _block_the_outside(page)
+    outside = block_the_outside(page)
 
     page.goto_path(f"/cases/hot-spots/?under={city.community.pk}")
     page.wait_for_selector("#hot-map[data-ready='true']")
@@ -111,7 +94,7 @@ def test_hot_spot_map_loads_configured_tiles(page, live_server, city, settings):
     settings.LINLI_MAP_TILES_URL = live_server.url + "/static/no-tiles/{z}/{x}/{y}.png"
     official = city.user_with("street_official", at=city.street)
     login_as(page, live_server, official)
-    outside = _block_the_outside(page)
+    outside = block_the_outside(page)
     tile_requests: list[str] = []
     page.on("request", lambda r: tile_requests.append(r.url) if "/static/no-tiles/" in r.url else None)
     page.goto_path(f"/cases/hot-spots/?under={city.community.pk}")
@@ -125,7 +108,7 @@ def test_figures_page_on_a_phone(page, live_server, city):
     _seed(city)
     official = city.user_with("street_official", at=city.street)
     login_as(page, live_server, official)
-    outside = _block_the_outside(page)
+    outside = block_the_outside(page)
     page.goto_path("/cases/figures/")
     assert page.locator("h1").inner_text().startswith("东城街道 办理指标")
     assert page.locator("#fig-received .n").inner_text() == "6"

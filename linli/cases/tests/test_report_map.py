@@ -5,7 +5,6 @@ in, and with no base tiles configured not one request leaves this machine."""
 
 import json
 import re
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -14,8 +13,8 @@ from linli.cases.models import Case
 from linli.conftest import login_as, screenshot
 from linli.core.actors import SYSTEM
 from linli.places import services as place_services
+from linli.testing import block_the_outside
 
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 TEXT = "小区北门外路灯不亮，晚上很黑"
 
 
@@ -132,22 +131,6 @@ def test_report_page_passes_configured_tiles_and_keeps_the_map_on_errors(client,
 # ---------------------------------------------------------------- in a real browser
 
 
-def _block_the_outside(page) -> list[str]:
-    """Fail every request to a host other than this machine, and remember it."""
-    outside: list[str] = []
-
-    def handle(route):
-        host = urlsplit(route.request.url).hostname or ""
-        if route.request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", handle)
-    return outside
-
-
 def _tap_inside(page, selector: str, fx: float, fy: float) -> None:
     """Tap at a fraction of the part of an outline that shows on the map."""
     page.locator("#report-map").scroll_into_view_if_needed()
@@ -164,7 +147,7 @@ def test_tap_the_map_and_the_case_is_filed_at_that_point_in_its_grid(page, live_
     _outline(city)
     resident = city.user_with("resident", at=city.dwelling, name="李大爷")
     login_as(page, live_server, resident)
-    outside = _block_the_outside(page)
+    outside = block_the_outside(page)
 
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
