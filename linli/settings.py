@@ -83,7 +83,10 @@ WSGI_APPLICATION = "linli.wsgi.application"
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'linli.sqlite3'}",
-        conn_max_age=0,
+        # Seconds a connection is kept between requests; 0 (the default) opens one per request.
+        # Production behind gunicorn should set LINLI_CONN_MAX_AGE (e.g. 60) or use a pooler.
+        conn_max_age=int(os.environ.get("LINLI_CONN_MAX_AGE", "0")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
