@@ -98,6 +98,13 @@ def handler_at(level: str, place: Place, organisation: Organisation | None = Non
     return Level.STREET, top, None
 
 
+def routed_to(category: Category, place: Place) -> tuple[str, Place | None, Organisation | None]:
+    """Where a case of `category` at `place` goes: its routing rule (or the category's
+    default), moved up to the lowest level able to act."""
+    level, organisation = route_for(category, place)
+    return handler_at(level, place, organisation)
+
+
 def handlers(case: Case) -> list[User]:
     """The people who act on the case at its current level."""
     roles = HANDLER_ROLES[case.level]
@@ -243,8 +250,7 @@ def submit_case(*, actor, text: str, channel: str, place_id: int | None = None, 
     suggested = suggest_category(text)
     chosen = category is not None
     category = category or suggested or Category.objects.get(code="other")
-    level, organisation = route_for(category, place)
-    level, handler_place, handler_org = handler_at(level, place, organisation)
+    level, handler_place, handler_org = routed_to(category, place)
     now = timezone.now()
     case = Case.objects.create(
         number="T" + secrets.token_hex(8), path=place.path, place=place, lat=lat, lng=lng, category=category,
@@ -330,8 +336,7 @@ def classify_case(*, actor, case_id: int, category_code: str, note: str = "") ->
     fields = ["category", "updated_at"]
     rerouted = False
     if case.status == Case.Status.SUBMITTED:
-        level, organisation = route_for(category, case.place)
-        level, handler_place, handler_org = handler_at(level, case.place, organisation)
+        level, handler_place, handler_org = routed_to(category, case.place)
         if (level, handler_place, handler_org) != (case.level, case.handler_place, case.handler_organisation):
             case.level, case.handler_place, case.handler_organisation = level, handler_place, handler_org
             fields += ["level", "handler_place", "handler_organisation"]

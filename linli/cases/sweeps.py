@@ -98,6 +98,17 @@ def _each(step, case_id: int, now: datetime, report: SweepReport) -> None:
         report.failed.append(case_id)
 
 
+def _each_in_chunks(step, candidates, now: datetime, report: SweepReport) -> None:
+    """`step` for every case of `candidates`, reading their ids CHUNK at a time in id order
+    (a long sweep never holds a huge result set, and cases it changes are not read again)."""
+    ids = candidates.order_by("pk").values_list("pk", flat=True)
+    last = 0
+    while chunk := list(ids.filter(pk__gt=last)[:CHUNK]):
+        for case_id in chunk:
+            _each(step, case_id, now, report)
+        last = chunk[-1]
+
+
 def card_due(case: Case, now: datetime) -> int:
     """The card the case's handling deadline calls for at `now`: red once `finish_due` has
     passed, yellow once the share `yellow_card_at()` of the handling time (the category's
@@ -176,16 +187,7 @@ def sweep_deadlines(*, now: datetime | None = None) -> SweepReport:
     top = [Level.STREET, Level.DEPARTMENT]
     accept_overdue = Q(status=Case.Status.SUBMITTED, accept_due__lte=now) & (~Q(level__in=top) | Q(card__lt=RED))
     finish_near = Q(status__in=Case.OPEN, card__lt=RED, finish_due__lte=now + window)
-    candidates = (Case.objects.filter(accept_overdue | finish_near).order_by("pk")
-                  .values_list("pk", flat=True))
-    last = 0
-    while True:
-        ids = list(candidates.filter(pk__gt=last)[:CHUNK])
-        if not ids:
-            break
-        for case_id in ids:
-            _each(_sweep_one, case_id, now, report)
-        last = ids[-1]
+    _each_in_chunks(_sweep_one, Case.objects.filter(accept_overdue | finish_near), now, report)
     if report.changed or report.skipped or report.failed:
         log.info("deadline sweep: %d escalated, %d yellow, %d red, %d skipped (locked), %d failed",
                  len(report.escalated), len(report.yellow), len(report.red), report.skipped, len(report.failed))
@@ -218,17 +220,9 @@ def send_follow_ups(*, now: datetime | None = None) -> SweepReport:
     (`follow_up_sent_at`). Cases without a reporter's account are left to staff return visits."""
     now = now or timezone.now()
     report = SweepReport()
-    candidates = (Case.objects.filter(status=Case.Status.CLOSED, rating="", follow_up_sent_at__isnull=True,
-                                      reporter__isnull=False, closed_at__lte=now - follow_up_after())
-                  .order_by("pk").values_list("pk", flat=True))
-    last = 0
-    while True:
-        ids = list(candidates.filter(pk__gt=last)[:CHUNK])
-        if not ids:
-            break
-        for case_id in ids:
-            _each(_follow_up_one, case_id, now, report)
-        last = ids[-1]
+    _each_in_chunks(_follow_up_one, Case.objects.filter(
+        status=Case.Status.CLOSED, rating="", follow_up_sent_at__isnull=True, reporter__isnull=False,
+        closed_at__lte=now - follow_up_after()), now, report)
     if report.followed_up or report.skipped or report.failed:
         log.info("follow-ups: %d sent, %d skipped (locked), %d failed", len(report.followed_up), report.skipped,
                  len(report.failed))

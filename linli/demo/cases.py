@@ -72,6 +72,7 @@ class DemoCases:
         self.n = max(30, round(CASES_AT_FULL_SCALE * scale))
         self.now = timezone.now().replace(microsecond=0)
         self._staff: dict[int, Staff] = {}
+        self._departments: dict[str, list[tuple[Organisation, User]]] = {}
         self.resident_users: dict[int, list[User]] = {}  # compound id -> resident users
 
     # ------------------------------------------------------------ people
@@ -82,17 +83,23 @@ class DemoCases:
               .select_related("user").order_by("-place__depth", "-is_lead", "id").first())
         return ra.user if ra else None
 
-    def staff_for(self, compound: Place) -> Staff:
-        if compound.pk not in self._staff:
-            district_path = compound.path[:4]
+    def departments_of(self, district_path: str) -> list[tuple[Organisation, User]]:
+        """The district's departments, each with one of its staff (read once per district)."""
+        if district_path not in self._departments:
             departments = []
             for org in Organisation.objects.filter(kind=Organisation.Kind.DEPARTMENT,
                                                    jurisdiction__path=district_path).order_by("id"):
                 ra = RoleAssignment.objects.filter(organisation=org, is_active=True).select_related("user").first()
                 if ra:
                     departments.append((org, ra.user))
+            self._departments[district_path] = departments
+        return self._departments[district_path]
+
+    def staff_for(self, compound: Place) -> Staff:
+        if compound.pk not in self._staff:
             self._staff[compound.pk] = Staff(self.role_holder(Role.GRID_WORKER, compound),
-                                             self.role_holder(Role.COMMUNITY_WORKER, compound), departments)
+                                             self.role_holder(Role.COMMUNITY_WORKER, compound),
+                                             self.departments_of(compound.path[:4]))
         return self._staff[compound.pk]
 
     def residents_of(self, compound: Place) -> list[User]:
