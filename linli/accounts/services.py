@@ -23,7 +23,7 @@ from linli.places.models import Place
 from . import scope
 from .models import ApiToken, Organisation, RoleAssignment, SmsCode, User
 from .roles import Role, Verb
-from .sms import get_sender
+from linli.notify.sms import get_sender
 
 SMS_CODE_TTL = timedelta(minutes=5)
 SMS_MAX_ATTEMPTS = 5
@@ -107,7 +107,7 @@ def verify_sms_code(*, phone: str, code: str) -> User:
 
 
 def _failed_logins(*, since, username: str = "", ip: str | None = None) -> int:
-    qs = AuditEntry.objects.filter(action="user.login_failed", target_type="login", at__gte=since)
+    qs = AuditEntry.objects.filter(kind="user.login_failed", target_type="login", at__gte=since)
     return qs.filter(target_id=username[:64]).count() if username else qs.filter(data__ip=ip).count()
 
 

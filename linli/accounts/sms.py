@@ -5,17 +5,10 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
-from django.utils.module_loading import import_string
-
 from linli.core import pii
+from linli.notify.sms import SmsSender, get_sender  # noqa: F401  (get_sender: re-exported)
 
 log = logging.getLogger("linli.sms")
-
-
-class SmsSender:
-    def send(self, phone: str, text: str) -> None:  # pragma: no cover - interface
-        raise NotImplementedError
 
 
 class ConsoleSender(SmsSender):
@@ -24,7 +17,3 @@ class ConsoleSender(SmsSender):
 
         log.info("SMS to %s: %s", pii.mask_phone(phone), text)
         SentSms.objects.create(phone_masked=pii.mask_phone(phone), phone_hash=pii.lookup_hash(phone), text=text)
-
-
-def get_sender() -> SmsSender:
-    return import_string(settings.LINLI_SMS_SENDER)()

@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from linli.core import pii
-from linli.core.models import AppendOnlyError
+from linli.core.history import HistoryEntry
 
 
 class Level(models.TextChoices):
@@ -231,7 +231,7 @@ class CaseTask(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "organisation"], name="case_task_unique_org")]
 
 
-class CaseEvent(models.Model):
+class CaseEvent(HistoryEntry):
     """The timeline: append-only. Internal notes are staff-only; the rest is public to the
     reporter."""
 
@@ -259,27 +259,16 @@ class CaseEvent(models.Model):
         CARD = "card", _("督办")
         FOLLOW_UP = "follow_up", _("回访")
 
+    # The timeline follows its case when a place moves (the path is its case's).
+    scope_path_field = "path"
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("诉求"))
-    kind = models.CharField(_("事件"), max_length=16, choices=Kind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+", verbose_name=_("操作人"))
-    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
-    note = models.TextField(_("说明"), blank=True)
-    is_internal = models.BooleanField(_("仅内部可见"), default=False)
-    data = models.JSONField(default=dict, blank=True)
+    kind = models.CharField(_("事件"), max_length=64, choices=Kind.choices)
 
     class Meta:
         ordering = ["id"]
         verbose_name = _("办理记录")
         verbose_name_plural = _("办理记录")
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("case events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("case events are append-only")
 
 
 class CasePhoto(models.Model):

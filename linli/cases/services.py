@@ -117,8 +117,8 @@ def handlers(case: Case) -> list[User]:
 
 def _record(case: Case, kind: str, *, actor, note: str = "", internal: bool = False, **data) -> CaseEvent:
     is_person = actor is not None and getattr(actor, "pk", None) is not None
-    return CaseEvent.objects.create(case=case, kind=kind, actor=actor if is_person else None, note=note,
-                                    is_internal=internal, data=data)
+    return CaseEvent.objects.create(case=case, path=case.path, kind=kind, actor=actor if is_person else None,
+                                    note=note, is_internal=internal, data=data)
 
 
 def _notify(users, case: Case, kind: str, text: str, *, sms: bool = False) -> None:
@@ -267,11 +267,12 @@ def submit_case(*, actor, text: str, channel: str, place_id: int | None = None, 
     case.save(update_fields=["number", "contact_phone_enc", "contact_phone_hash", "contact_phone_masked"])
     # The opening events in one INSERT (intake is the hottest write).
     person = actor if getattr(actor, "pk", None) is not None else None
-    opening = [CaseEvent(case=case, kind=CaseEvent.Kind.CREATED, actor=person, data={"channel": channel})]
+    opening = [CaseEvent(case=case, path=case.path, kind=CaseEvent.Kind.CREATED, actor=person,
+                         data={"channel": channel})]
     if suggested is not None and not chosen:
-        opening.append(CaseEvent(case=case, kind=CaseEvent.Kind.CLASSIFIED,
+        opening.append(CaseEvent(case=case, path=case.path, kind=CaseEvent.Kind.CLASSIFIED,
                                  data={"category": category.code, "suggested": True}))
-    opening.append(CaseEvent(case=case, kind=CaseEvent.Kind.ROUTED, data={
+    opening.append(CaseEvent(case=case, path=case.path, kind=CaseEvent.Kind.ROUTED, data={
         "level": level, "place": handler_place.pk if handler_place else None,
         "organisation": handler_org.pk if handler_org else None}))
     CaseEvent.objects.bulk_create(opening)

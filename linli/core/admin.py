@@ -145,13 +145,13 @@ class ServiceAdmin(admin.ModelAdmin):
 class AuditEntryAdmin(ReadOnlyAdmin):
     """Append-only history (records names of changed personal fields, never values)."""
 
-    list_display = ["at", "actor_label", "action", "target_type", "target_id", "reason"]
-    list_filter = ["action", "target_type"]
-    search_fields = ["action", "=target_id", "reason", "actor__username", "actor__display_name"]
+    list_display = ["at", "actor_label", "kind", "target_type", "target_id", "note"]
+    list_filter = ["kind", "target_type"]
+    search_fields = ["kind", "=target_id", "note", "actor__username", "actor__display_name"]
     date_hierarchy = "at"
     list_select_related = ["actor"]
     show_full_result_count = False
-    fields = ["at", "actor", "action", "target_type", "target_id", "path", "reason", "data"]
+    fields = ["at", "actor", "kind", "target_type", "target_id", "path", "note", "data"]
 
     @admin.display(description=_("操作人"), ordering="actor")
     def actor_label(self, entry):

@@ -5,7 +5,8 @@ from .models import AuditEntry
 
 def record_audit(*, actor, action: str, target=None, target_type: str = "", target_id="",
                  path: str = "", reason: str = "", data: dict | None = None) -> AuditEntry:
-    """Append one audit entry. Call inside the transaction of the change it records."""
+    """Append one audit entry (`kind` = action, `note` = reason). Call inside the transaction
+    of the change it records."""
     if target is not None:
         target_type = target_type or target._meta.label_lower
         target_id = target_id or target.pk
@@ -15,6 +16,6 @@ def record_audit(*, actor, action: str, target=None, target_type: str = "", targ
         data = {**(data or {}), "actor": str(actor or "anonymous")}
     return AuditEntry.objects.create(
         actor=actor if is_person else None,
-        action=action, target_type=target_type, target_id=str(target_id or ""),
-        path=path, reason=str(reason)[:500], data=data or {},
+        kind=action, target_type=target_type, target_id=str(target_id or ""),
+        path=path, note=str(reason or ""), is_internal=True, data=data or {},
     )

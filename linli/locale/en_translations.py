@@ -3,6 +3,7 @@ place). Run after `make messages` (makemessages) and before scripts/compile_mess
 
     .venv/bin/python linli/locale/en_translations.py
 
+Apps add theirs in `linli/<app>/translations_en.py` (see `app_translations`).
 Every msgid found in TRANSLATIONS gets that English (and loses a fuzzy flag); entries still
 empty or fuzzy afterwards are listed, and python-format placeholders are checked on all
 entries. A tuple is (singular, plural) for entries with msgid_plural.
@@ -468,7 +469,23 @@ def _shape(text: str) -> tuple[list[str], list[str]]:
     return sorted(PLACEHOLDER.findall(text)), sorted(TAG.findall(text))
 
 
+def app_translations() -> dict:
+    """Each app keeps the English of its own new messages in `linli/<app>/translations_en.py`
+    (a `TRANSLATIONS` dict of the same shape), so apps built side by side never edit one
+    shared table."""
+    import importlib.util
+
+    found = {}
+    for path in sorted(PO.parents[3].glob("*/translations_en.py")):
+        spec = importlib.util.spec_from_file_location(f"_en_{path.parent.name}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        found.update(module.TRANSLATIONS)
+    return found
+
+
 def main() -> int:
+    TRANSLATIONS.update(app_translations())
     po = polib.pofile(str(PO), wrapwidth=79)
     po.metadata["Language"] = "en"
     applied = 0

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Notification
+from .sms import get_sender
 
 MAX_ATTEMPTS = 5
 
@@ -36,8 +37,6 @@ def deliver_pending(*, limit: int = 100) -> int:
     side by side and each notice is sent once; a failure is retried with back-off (2, 4, 8,
     16 minutes) and the notice is FAILED after MAX_ATTEMPTS. Delivery is at least once: a
     worker killed between a send and its commit sends that batch again."""
-    from linli.accounts.sms import get_sender
-
     sender = get_sender()
     sent = 0
     now = timezone.now()

@@ -8,10 +8,12 @@ from django_tasks import task
 
 from linli.core.actors import SYSTEM
 from linli.core.errors import Conflict
+from linli.core.jobs import periodic
 
 from . import services
 
 
+@periodic("triage", every=86400, help="retrain the category suggester on handled cases")
 @task()
 def retrain_triage_model() -> dict:
     """Train on the handled cases' final categories; {"trained", "version", "accuracy", …}."""

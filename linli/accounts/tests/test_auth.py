@@ -69,7 +69,7 @@ def test_sms_code_to_token_to_api(person, phone, start):
     # One use per code.
     r = call("post", "/auth/token", {"phone": phone, "code": code})
     assert r.status_code == 400 and r.json()["errors"][0]["code"] == "sms_code_wrong"
-    assert AuditEntry.objects.filter(action="user.login_sms", actor=person).count() == 1
+    assert AuditEntry.objects.filter(kind="user.login_sms", actor=person).count() == 1
 
 
 def test_wrong_code_counted_and_lockout_after_five(person, phone, start):
@@ -155,7 +155,7 @@ def test_revoked_token_is_refused(person):
     assert ApiToken.objects.get().revoked_at is not None
     r = call("get", "/auth/me", **auth)
     assert r.status_code == 401 and r.json()["errors"][0]["message"] == "请先登录"
-    assert AuditEntry.objects.filter(action="api_token.revoke", actor=person).count() == 1
+    assert AuditEntry.objects.filter(kind="api_token.revoke", actor=person).count() == 1
 
 
 def test_other_users_token_cannot_be_revoked(person):
@@ -220,7 +220,7 @@ def staff():
 def test_password_login_for_staff(staff):
     user = services.password_login(username="admin1", password="s3cret-pass", ip="10.0.0.1")
     assert user == staff
-    assert AuditEntry.objects.filter(action="user.login_password", actor=staff).count() == 1
+    assert AuditEntry.objects.filter(kind="user.login_password", actor=staff).count() == 1
 
 
 def test_password_login_refuses_non_staff_and_wrong_password(staff):
@@ -237,7 +237,7 @@ def test_password_failures_are_rate_limited(staff, start):
             services.password_login(username="admin1", password="wrong", ip="10.0.0.2")
     with pytest.raises(TooManyRequests):
         services.password_login(username="admin1", password="s3cret-pass", ip="10.0.0.3")
-    assert AuditEntry.objects.filter(action="user.login_failed").count() == services.LOGIN_FAILURES_PER_USER
+    assert AuditEntry.objects.filter(kind="user.login_failed").count() == services.LOGIN_FAILURES_PER_USER
     start.shift(services.LOGIN_FAILURE_WINDOW + dt.timedelta(seconds=1))
     assert services.password_login(username="admin1", password="s3cret-pass") == staff
 

@@ -17,6 +17,7 @@ from linli.cases import services, sweeps, tasks
 from linli.cases.models import Case, CaseEvent, RoutingRule
 from linli.core.actors import SYSTEM
 from linli.core.management.commands.scheduler import Job, Scheduler
+from linli.notify import tasks as notify_tasks
 from linli.notify.models import Notification
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)  # a Monday morning
@@ -279,7 +280,7 @@ def test_tasks_run_through_the_django_tasks_backend(city, people, clock):
         assert result.return_value["escalated"] == [case.pk] and result.return_value["red"] == [case.pk]
         sms = Notification.objects.filter(channel="sms", status="pending").count()
         assert sms > 0  # the red card's
-        delivered = tasks.deliver_notifications.enqueue()
+        delivered = notify_tasks.deliver_notifications.enqueue()
         assert delivered.status == "SUCCESSFUL" and delivered.return_value == sms
         assert tasks.send_follow_ups.enqueue().return_value["followed_up"] == []
 
@@ -287,11 +288,13 @@ def test_tasks_run_through_the_django_tasks_backend(city, people, clock):
 def test_scheduler_once_enqueues_each_job_and_not_twice_while_queued(db):
     call_command("scheduler", "--once", verbosity=0)
     paths = sorted(DBTaskResult.objects.values_list("task_path", flat=True))
-    assert paths == ["linli.cases.tasks.deliver_notifications", "linli.cases.tasks.send_follow_ups",
-                     "linli.cases.tasks.sweep_deadlines", "linli.triage.tasks.retrain_triage_model"]
+    # Each app's own jobs, discovered: the scheduler imports no app.
+    assert paths == ["linli.cases.tasks.send_follow_ups", "linli.cases.tasks.sweep_deadlines",
+                     "linli.core.tasks.dispatch_domain_events", "linli.notify.tasks.deliver_notifications",
+                     "linli.triage.tasks.retrain_triage_model"]
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"READY"}
     call_command("scheduler", "--once", verbosity=0)  # a second scheduler, or the next tick
-    assert DBTaskResult.objects.count() == 4
+    assert DBTaskResult.objects.count() == 5
 
 
 def test_scheduler_run_inline_runs_the_jobs(city, people, clock):

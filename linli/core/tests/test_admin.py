@@ -293,7 +293,7 @@ def test_adding_a_place_calls_create_place(rows, su, city, admin_user):
     place = Place.objects.get(name="第三网格")
     community = Place.objects.get(pk=city.community.pk)
     assert place.parent_id == community.pk and place.path[:-4] == community.path and place.depth == community.depth + 1
-    entry = AuditEntry.objects.get(action="place.create", target_id=str(place.pk))
+    entry = AuditEntry.objects.get(kind="place.create", target_id=str(place.pk))
     assert entry.actor_id == admin_user.pk
 
 
@@ -315,7 +315,7 @@ def test_changing_a_parent_moves_the_subtree(rows, su, city, admin_user):
     assert compound.parent_id == other_grid.pk and compound.path[:-4] == other_grid.path
     assert Resident.objects.get(pk=city.resident.pk).path.startswith(compound.path)
     assert Household.objects.get(pk=city.household.pk).path.startswith(compound.path)
-    assert AuditEntry.objects.filter(action="place.move", target_id=str(compound.pk), actor=admin_user).exists()
+    assert AuditEntry.objects.filter(kind="place.move", target_id=str(compound.pk), actor=admin_user).exists()
 
 
 def test_moving_under_own_subtree_is_refused_on_the_form(rows, su, city):
@@ -331,7 +331,7 @@ def test_renaming_a_place_calls_update_place(rows, su, city):
     response = submit(su, admin_url(Place, "change", city.other_grid.pk), name="第二网格（东）")
     assert response.status_code == 302
     assert Place.objects.get(pk=city.other_grid.pk).name == "第二网格（东）"
-    entry = AuditEntry.objects.get(action="place.update", target_id=str(city.other_grid.pk))
+    entry = AuditEntry.objects.get(kind="place.update", target_id=str(city.other_grid.pk))
     assert entry.data["name"] == ["第二网格", "第二网格（东）"]
 
 
@@ -345,7 +345,7 @@ def test_adding_a_resident_stores_only_ciphertext_hash_and_mask(rows, su, city, 
     assert pii.decrypt(resident.id_number_enc) == number
     assert resident.gender == ("M" if int(number[16]) % 2 else "F")  # taken from the number
     assert resident.path == Household.objects.get(pk=city.household.pk).path
-    entry = AuditEntry.objects.get(action="resident.create", target_id=str(resident.pk))
+    entry = AuditEntry.objects.get(kind="resident.create", target_id=str(resident.pk))
     assert entry.actor_id == admin_user.pk and number not in str(entry.data) and phone not in str(entry.data)
     page = su.get(admin_url(Resident, "change", resident.pk)).content.decode()
     assert number not in page and phone not in page and resident.id_number_masked in page
@@ -370,14 +370,14 @@ def test_changing_a_phone_calls_update_resident(rows, su, city, admin_user):
     assert response.status_code == 302, response.content.decode()[:3000]
     resident = Resident.objects.get(pk=city.resident.pk)
     assert resident.phone_masked == pii.mask_phone(phone) and pii.decrypt(resident.phone_enc) == phone
-    entry = AuditEntry.objects.filter(action="resident.update", target_id=str(resident.pk)).get()
+    entry = AuditEntry.objects.filter(kind="resident.update", target_id=str(resident.pk)).get()
     assert entry.data == {"fields": ["phone"]} and entry.actor_id == admin_user.pk
 
 
 def test_dwelling_area_goes_through_set_dwelling_area(rows, su, city):
     response = submit(su, admin_url(type(city.dwelling.dwelling), "change", city.dwelling.pk), floor_area="120.00")
     assert response.status_code == 302, response.content.decode()[:3000]
-    assert AuditEntry.objects.filter(action="dwelling.update", data__floor_area="120.00").exists()
+    assert AuditEntry.objects.filter(kind="dwelling.update", data__floor_area="120.00").exists()
     response = submit(su, admin_url(type(city.dwelling.dwelling), "change", city.dwelling.pk), floor_area="-3")
     assert response.status_code == 200 and "面积应大于0" in response.content.decode()
 
@@ -388,7 +388,7 @@ def test_adding_a_user_and_a_role_calls_the_services(rows, su, city, admin_user)
     assert response.status_code == 302, response.content.decode()[:3000]
     user = User.objects.get(display_name="赵网格")
     assert user.phone_masked == pii.mask_phone(phone) and user.phone_hash == pii.lookup_hash(phone)
-    assert AuditEntry.objects.filter(action="user.create", target_id=str(user.pk), actor=admin_user).exists()
+    assert AuditEntry.objects.filter(kind="user.create", target_id=str(user.pk), actor=admin_user).exists()
     response = submit(su, admin_url(User, "add"), display_name="重复", phone=phone)
     assert response.status_code == 200 and "该手机号已开通账号" in response.content.decode()
     from linli.accounts.models import RoleAssignment
@@ -396,7 +396,7 @@ def test_adding_a_user_and_a_role_calls_the_services(rows, su, city, admin_user)
     response = submit(su, admin_url(RoleAssignment, "add"), user=str(user.pk), role="grid_worker",
                       place=str(city.grid.pk), title="专职网格员")
     assert response.status_code == 302, response.content.decode()[:3000]
-    assert AuditEntry.objects.filter(action="role.assign", actor=admin_user).exists()
+    assert AuditEntry.objects.filter(kind="role.assign", actor=admin_user).exists()
     response = submit(su, admin_url(RoleAssignment, "add"), user=str(user.pk), role="grid_worker", place="")
     assert response.status_code == 200 and "请选择角色所在地点" in response.content.decode()
 
@@ -407,7 +407,7 @@ def test_revoking_a_token_is_an_action_over_the_service(rows, su, admin_user):
     assert response.status_code == 302
     token.refresh_from_db()
     assert token.revoked_at is not None
-    assert AuditEntry.objects.filter(action="api_token.revoke", actor=admin_user).exists()
+    assert AuditEntry.objects.filter(kind="api_token.revoke", actor=admin_user).exists()
 
 
 # ---------------------------------------------------------------- lists do not grow queries with rows

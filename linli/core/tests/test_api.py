@@ -140,7 +140,7 @@ def test_create_place_and_scope(city, as_worker, as_official):
     assert answer["lat"] == pytest.approx(29.987654)
     place = Place.objects.get(pk=answer["id"])
     assert place.path.startswith(city.community.path)
-    assert AuditEntry.objects.filter(action="place.create", target_id=str(place.pk)).count() == 1
+    assert AuditEntry.objects.filter(kind="place.create", target_id=str(place.pk)).count() == 1
     # Same name again under the same parent: a conflict, not a 500.
     status, answer = as_official.post("/places", body)
     assert status == 409 and fields(answer)["name"]["code"] == "duplicate_name"
@@ -242,8 +242,8 @@ def test_create_resident_and_reveal(city, as_worker):
     assert status == 200 and got == answer
     status, answer = as_worker.post(f"/residents/{resident.pk}/reveal", {"reason": "入户核实低保"})
     assert status == 200 and answer == {"id_number": body["id_number"], "phone": body["phone"]}
-    entry = AuditEntry.objects.get(action="resident.unmask", target_id=str(resident.pk))
-    assert entry.reason == "入户核实低保"
+    entry = AuditEntry.objects.get(kind="resident.unmask", target_id=str(resident.pk))
+    assert entry.note == "入户核实低保"
     status, answer = as_worker.post(f"/residents/{resident.pk}/reveal", {"reason": " "})
     assert status == 400 and fields(answer)["reason"]["message"] == "请填写查看原因"
 
@@ -256,7 +256,7 @@ def test_resident_out_of_scope(city, as_worker):
     status, _ = as_worker.post("/residents", resident_body(city, household_id=city.other_household.pk))
     assert status == 404
     assert Resident.objects.get(pk=city.other_resident.pk).name == "王云川"
-    assert not AuditEntry.objects.filter(action="resident.unmask").exists()
+    assert not AuditEntry.objects.filter(kind="resident.unmask").exists()
 
 
 def test_building_head_sees_masked_but_cannot_reveal(city):
@@ -331,7 +331,7 @@ def test_update_resident(city, as_worker):
     status, answer = as_worker.patch(f"/residents/{city.resident.pk}", {"name": "李大爷爷", "care_tags": ["veteran"]})
     assert status == 200, answer
     assert answer["name"] == "李大爷爷" and answer["care_tags"] == ["veteran"]
-    entry = AuditEntry.objects.filter(action="resident.update").latest("id")
+    entry = AuditEntry.objects.filter(kind="resident.update").latest("id")
     assert sorted(entry.data["fields"]) == ["care_tags", "name"]
     status, answer = as_worker.patch(f"/residents/{city.resident.pk}", {"gender": "X", "relation": "boss"})
     assert status == 422 and set(fields(answer)) == {"gender", "relation"}

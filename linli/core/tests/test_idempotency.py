@@ -43,7 +43,7 @@ def test_retry_gets_stored_answer_and_one_row(city, worker_headers):
     assert again.json() == first.json()
     assert again["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first
     assert Resident.objects.filter(name="周晓梅").count() == 1
-    assert AuditEntry.objects.filter(action="resident.create", target_id=str(first.json()["id"])).count() == 1
+    assert AuditEntry.objects.filter(kind="resident.create", target_id=str(first.json()["id"])).count() == 1
     record = IdempotencyRecord.objects.get(key="visit-0001")
     assert record.status_code == 201 and record.response == first.json()
 
@@ -129,4 +129,4 @@ def test_simultaneous_retries_create_one_row(city, worker_headers):
     assert len({json.dumps(a, sort_keys=True) for _, a in answers}) == 1
     assert Resident.objects.filter(name="周晓梅").count() == 1
     assert IdempotencyRecord.objects.filter(key="storm-1").count() == 1
-    assert AuditEntry.objects.filter(action="resident.create", target_id=str(answers[0][1]["id"])).count() == 1
+    assert AuditEntry.objects.filter(kind="resident.create", target_id=str(answers[0][1]["id"])).count() == 1

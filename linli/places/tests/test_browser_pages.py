@@ -77,7 +77,7 @@ def test_browse_the_tree_down_to_a_resident_and_reveal(page, live_server, city):
     page.wait_for_selector("#reveal-reason-errors")
     assert "请填写查看原因" in page.locator("#reveal-reason-errors").inner_text()
     assert page.locator("#id-number").inner_text() == city.resident.id_number_masked
-    assert not AuditEntry.objects.filter(action="resident.unmask").exists()
+    assert not AuditEntry.objects.filter(kind="resident.unmask").exists()
     screenshot(page, "resident-reason-required")
 
     page.fill("#reveal-reason", "入户走访核实身份")
@@ -88,9 +88,9 @@ def test_browse_the_tree_down_to_a_resident_and_reveal(page, live_server, city):
     assert page.locator("#phone").inner_text() == pii.decrypt(city.resident.phone_enc)
     assert page.url.endswith(f"/residents/{city.resident.pk}/")  # swapped in place by htmx
     screenshot(page, "resident-revealed")
-    entry = AuditEntry.objects.get(action="resident.unmask")
+    entry = AuditEntry.objects.get(kind="resident.unmask")
     assert entry.actor_id == worker.pk and entry.target_id == str(city.resident.pk)
-    assert entry.reason == "入户走访核实身份"
+    assert entry.note == "入户走访核实身份"
 
 
 def test_building_head_sees_no_show_button(page, live_server, city):

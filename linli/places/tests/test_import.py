@@ -135,7 +135,7 @@ def test_good_file_creates_places_households_and_residents(city):
     assert Resident.objects.get(name="马大姐").lives_here is False
 
     # one audit entry for the whole import, with the counts
-    [entry] = AuditEntry.objects.filter(action="people.import")
+    [entry] = AuditEntry.objects.filter(kind="people.import")
     assert entry.data["created_residents"] == 6 and entry.data["source"] == "人口.xlsx"
     assert entry.path == city.grid.path
 
@@ -178,7 +178,7 @@ def test_dry_run_counts_but_writes_nothing(city):
     report = run(city, good_rows(), dry_run=True)
     assert report.ok and report.created_residents == 6 and report.created_places == 7
     assert snapshot() == before
-    assert not AuditEntry.objects.filter(action="people.import").exists()
+    assert not AuditEntry.objects.filter(kind="people.import").exists()
 
 
 def test_english_headers_are_accepted(city):
@@ -229,7 +229,7 @@ def test_each_kind_of_bad_row_is_reported_and_nothing_written(city, cells, colum
     assert message in report.errors[0].message
     assert report.created_residents == report.created_places == 0
     assert snapshot() == before
-    assert not AuditEntry.objects.filter(action="people.import").exists()
+    assert not AuditEntry.objects.filter(kind="people.import").exists()
 
 
 def test_every_bad_row_is_reported_together(city):

@@ -85,7 +85,7 @@ def test_good_upload_imports_and_shows_counts(head_client, city, grid_head):
     text = _text(response)
     assert "导入成功" in text and 'id="n-created">6<' in text
     assert Resident.objects.filter(name="张建国", path__startswith=city.grid.path).exists()
-    entry = AuditEntry.objects.get(action="people.import")
+    entry = AuditEntry.objects.get(kind="people.import")
     assert entry.actor_id == grid_head.pk and entry.data["source"] == "人口.xlsx"
     # again: nothing changes
     response = head_client.post(reverse("importing:import"), {
@@ -114,7 +114,7 @@ def test_bad_rows_are_listed_in_chinese_and_nothing_written(head_client, city):
     assert "第5行" in text and "手机号码格式不正确" in text
     assert "共 6 行，其中 2 行有问题，共 2 处错误" in text
     assert not Place.objects.filter(name="锦绣家园").exists()
-    assert not AuditEntry.objects.filter(action="people.import").exists()
+    assert not AuditEntry.objects.filter(kind="people.import").exists()
 
 
 @pytest.mark.parametrize(("data", "message"), [

@@ -220,7 +220,7 @@ def test_same_grid_to_two_communities_at_once(city, official, communities):
     c1, c2 = communities
     w1, w2 = at_once(move(official, city.grid, c1), move(official, city.grid, c2))
     assert w1.error is None and w2.error is None
-    moves = list(AuditEntry.objects.filter(action="place.move", target_id=str(city.grid.pk)).order_by("id"))
+    moves = list(AuditEntry.objects.filter(kind="place.move", target_id=str(city.grid.pk)).order_by("id"))
     assert len(moves) == 2
     assert moves[0].data["from_parent"] == city.community.pk
     assert moves[1].data["from_parent"] == moves[0].data["to_parent"]

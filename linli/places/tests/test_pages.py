@@ -47,7 +47,7 @@ def test_pages_need_log_in(client, city, url):
 def test_reveal_needs_log_in(client, city):
     response = client.post(f"/residents/{city.resident.pk}/reveal/", {"reason": "入户核实"})
     assert response.status_code == 302
-    assert not AuditEntry.objects.filter(action="resident.unmask").exists()
+    assert not AuditEntry.objects.filter(kind="resident.unmask").exists()
 
 
 # ---------------------------------------------------------------- tree
@@ -210,7 +210,7 @@ def test_building_head_sees_no_show_button_and_cannot_reveal(client, city):
     response = client.post(f"/residents/{city.resident.pk}/reveal/", {"reason": "想看看"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 403
     assert "您没有权限执行此操作" in _text(response)
-    assert not AuditEntry.objects.filter(action="resident.unmask").exists()
+    assert not AuditEntry.objects.filter(kind="resident.unmask").exists()
 
 
 def test_reveal_without_reason_is_a_400_form_error(worker_client, city):
@@ -220,7 +220,7 @@ def test_reveal_without_reason_is_a_400_form_error(worker_client, city):
     text = _text(response)
     assert 'id="reveal-reason-errors"' in text and "请填写查看原因" in text
     assert "<html" not in text  # a fragment for htmx
-    assert not AuditEntry.objects.filter(action="resident.unmask").exists()
+    assert not AuditEntry.objects.filter(kind="resident.unmask").exists()
 
 
 def test_reveal_too_long_reason_is_a_400(worker_client, city):
@@ -239,8 +239,8 @@ def test_reveal_with_reason_shows_full_values_and_is_audited(worker_client, city
     text = _text(response)
     assert full_id in text and pii.decrypt(city.resident.phone_enc) in text
     assert "no-cache" in response["Cache-Control"] or "no-store" in response["Cache-Control"]
-    entry = AuditEntry.objects.get(action="resident.unmask")
-    assert entry.actor_id == grid_worker.pk and entry.reason == "入户走访核实身份"
+    entry = AuditEntry.objects.get(kind="resident.unmask")
+    assert entry.actor_id == grid_worker.pk and entry.note == "入户走访核实身份"
     # without htmx the whole page comes back
     response = worker_client.post(f"/residents/{city.resident.pk}/reveal/", {"reason": "再次核实"})
     assert response.status_code == 200 and "<html" in _text(response) and full_id in _text(response)
@@ -249,7 +249,7 @@ def test_reveal_with_reason_shows_full_values_and_is_audited(worker_client, city
 def test_reveal_out_of_scope_is_a_404(worker_client, city):
     response = worker_client.post(f"/residents/{city.other_resident.pk}/reveal/", {"reason": "入户核实"})
     assert response.status_code == 404
-    assert not AuditEntry.objects.filter(action="resident.unmask").exists()
+    assert not AuditEntry.objects.filter(kind="resident.unmask").exists()
 
 
 def test_reveal_needs_post(worker_client, city):

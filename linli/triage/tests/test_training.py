@@ -46,7 +46,7 @@ def test_train_model_stores_a_version_with_its_held_out_figures_and_an_audit_ent
     assert len(row.classes) == 21 and "livestock" in row.classes
     assert 0.7 <= row.accuracy <= row.top3_accuracy and row.accuracy > row.keyword_accuracy
     assert bytes(row.pipeline)[:2] and text_pipeline.loads(row.pipeline).classes_.tolist() == row.classes
-    entry = AuditEntry.objects.get(action="triage.train")
+    entry = AuditEntry.objects.get(kind="triage.train")
     assert entry.target_id == str(row.pk) and entry.data["version"] == 1 and entry.data["n_cases"] == 440
     assert entry.data["actor"] == "system"
 
@@ -169,7 +169,7 @@ def test_retrain_task_stores_a_new_version_only_when_the_cases_changed(city):
         assert second.return_value["trained"] is True and second.return_value["version"] == 2
         assert second.return_value["n_cases"] == 300
     assert list(TriageModel.objects.values_list("version", flat=True)) == [2, 1]
-    assert AuditEntry.objects.filter(action="triage.train").count() == 2
+    assert AuditEntry.objects.filter(kind="triage.train").count() == 2
 
 
 def test_retrain_task_without_enough_cases_keeps_the_keywords(db):

@@ -1,5 +1,6 @@
 """`manage.py scheduler`: the one long-running process that enqueues linli's periodic jobs
-(linli.cases.tasks) at their intervals; `manage.py db_worker` runs them.
+at their intervals; `manage.py db_worker` runs them. Each app declares its own jobs in its
+`tasks.py` (`linli.core.jobs.periodic`); this command discovers them and imports no app.
 
     manage.py db_worker          # one or more: run the queued jobs
     manage.py scheduler          # exactly one is enough: enqueue the periodic ones
@@ -18,6 +19,7 @@ SIGTERM and SIGINT stop the loop between jobs: a job running inline is finished 
 
 from __future__ import annotations
 
+import argparse
 import logging
 import signal
 import time
@@ -27,12 +29,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
+from linli.core import jobs
+
 log = logging.getLogger("linli.scheduler")
-
-# Seconds between runs of each job; settings.LINLI_SCHEDULE overrides them by job name, the
-# command's options override both.
-DEFAULT_INTERVALS = {"sweep": 60.0, "outbox": 10.0, "follow_ups": 3600.0, "triage": 86400.0}
-
 
 @dataclass
 class Job:
@@ -43,16 +42,10 @@ class Job:
 
 
 def default_jobs(intervals: dict[str, float] | None = None) -> list[Job]:
-    from linli.cases import tasks
-    from linli.triage import tasks as triage_tasks
-
-    given = {**DEFAULT_INTERVALS, **getattr(settings, "LINLI_SCHEDULE", {}), **(intervals or {})}
-    return [
-        Job("outbox", tasks.deliver_notifications, float(given["outbox"])),
-        Job("sweep", tasks.sweep_deadlines, float(given["sweep"])),
-        Job("follow_ups", tasks.send_follow_ups, float(given["follow_ups"])),
-        Job("triage", triage_tasks.retrain_triage_model, float(given["triage"])),
-    ]
+    """Every app's registered periodic jobs. Seconds between runs: the app's default,
+    then settings.LINLI_SCHEDULE by job name, then the command's options."""
+    given = {**getattr(settings, "LINLI_SCHEDULE", {}), **(intervals or {})}
+    return [Job(job.name, job.task, float(given.get(job.name, job.every))) for job in jobs.discover()]
 
 
 def _still_queued(task) -> bool:
@@ -141,32 +134,46 @@ class Scheduler:
 
 
 class Command(BaseCommand):
-    help = "Enqueue linli's periodic jobs (deadline sweep, outbox, follow-ups, triage retrain) at their intervals."
+    help = "Enqueue every app's periodic jobs (deadline sweep, outbox, follow-ups, retrains …) at their intervals."
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="enqueue (or run) each job once, then exit")
         parser.add_argument("--run-inline", action="store_true",
                             help="run the jobs in this process instead of enqueuing them (no worker needed)")
-        parser.add_argument("--sweep-every", type=float, help="seconds between deadline sweeps (default 60)")
-        parser.add_argument("--outbox-every", type=float, help="seconds between outbox deliveries (default 10)")
-        parser.add_argument("--follow-ups-every", type=float, help="seconds between follow-up runs (default 3600)")
-        parser.add_argument("--triage-every", type=float,
-                            help="seconds between retrains of the category suggester (default 86400)")
-        parser.add_argument("--only", action="append", choices=sorted(DEFAULT_INTERVALS),
-                            help="schedule only this job (repeatable)")
+        parser.add_argument("--every", action="append", default=[], metavar="JOB=SECONDS",
+                            help="seconds between runs of a job, e.g. --every sweep=30 (repeatable)")
+        for name in ("sweep", "outbox", "follow_ups", "triage"):  # the older spelling, kept
+            parser.add_argument(f"--{name.replace('_', '-')}-every", type=float, dest=f"every_{name}",
+                                help=argparse.SUPPRESS)
+        parser.add_argument("--only", action="append", metavar="JOB",
+                            help="schedule only this job (repeatable); see --list")
+        parser.add_argument("--list", action="store_true", help="list the registered jobs and exit")
 
-    def handle(self, *args, once=False, run_inline=False, sweep_every=None, outbox_every=None,
-               follow_ups_every=None, triage_every=None, only=None, verbosity=1, **options):
-        intervals = {name: value for name, value in (("sweep", sweep_every), ("outbox", outbox_every),
-                                                     ("follow_ups", follow_ups_every),
-                                                     ("triage", triage_every)) if value is not None}
+    def handle(self, *args, once=False, run_inline=False, every=(), only=None, verbosity=1, **options):
+        intervals = {}
+        for item in every:
+            name, _, value = item.partition("=")
+            try:
+                intervals[name.strip()] = float(value)
+            except ValueError:
+                raise CommandError(f"--every wants JOB=SECONDS, not {item!r}") from None
+        intervals.update({key[len("every_"):]: value for key, value in options.items()
+                          if key.startswith("every_") and value is not None})
         if any(value <= 0 for value in intervals.values()):
             raise CommandError("intervals must be positive")
+        registered = {job.name: job for job in jobs.discover()}
+        unknown = sorted((set(intervals) | set(only or ())) - set(registered))
+        if unknown:
+            raise CommandError(f"no such job: {', '.join(unknown)} (known: {', '.join(sorted(registered))})")
+        if options.get("list"):
+            for job in registered.values():
+                self.stdout.write(f"{job.name:12} every {job.every:g}s  {job.help}")
+            return
         if verbosity > 0 and not log.handlers and not logging.getLogger("linli").handlers:
             log.addHandler(logging.StreamHandler(self.stdout))
         log.setLevel(logging.DEBUG if verbosity > 1 else logging.INFO if verbosity else logging.WARNING)
-        jobs = [job for job in default_jobs(intervals) if not only or job.name in only]
-        scheduler = Scheduler(jobs, inline=run_inline)
+        selected = [job for job in default_jobs(intervals) if not only or job.name in only]
+        scheduler = Scheduler(selected, inline=run_inline)
         if once:
             outcome = scheduler.run_once()
             self.stdout.write(", ".join(f"{name}: {what}" for name, what in outcome.items()))
@@ -174,5 +181,5 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, scheduler.stop)
         signal.signal(signal.SIGINT, scheduler.stop)
         log.info("scheduler: %s %s", "running inline" if run_inline else "enqueuing",
-                 ", ".join(f"{job.name} every {job.interval:g}s" for job in jobs))
+                 ", ".join(f"{job.name} every {job.interval:g}s" for job in selected))
         scheduler.run()
