@@ -25,7 +25,7 @@ demo: migrate
 
 run: demo
 	$(PY) manage.py demo_logins
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) bash scripts/run.sh
 
 system-test-deps:
 	bash scripts/install-test-deps.sh

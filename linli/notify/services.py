@@ -65,3 +65,14 @@ def deliver_pending(*, limit: int = 100) -> int:
                 sent += 1
             note.save(update_fields=["attempts", "last_error", "status", "next_attempt_at", "sent_at"])
     return sent
+
+
+@transaction.atomic
+def mark_read(*, actor, notification_ids: Iterable[int] | None = None) -> int:
+    """Mark the actor's own in-app notices read (all unread ones when no ids are given). Only
+    the recipient can: other people's ids are ignored, not reported, so nothing leaks."""
+    qs = Notification.objects.filter(recipient_id=actor.pk, channel=Notification.Channel.IN_APP,
+                                     read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=list(notification_ids))
+    return qs.update(read_at=timezone.now())
