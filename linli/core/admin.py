@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .errors import DomainError
-from .models import AuditEntry, IdempotencyRecord
+from .models import AuditEntry, DomainEvent, EffectDone, IdempotencyRecord
 
 admin.site.site_header = _("邻里 管理后台")
 admin.site.site_title = _("邻里管理后台")
@@ -158,6 +158,29 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         if entry.actor is not None:
             return str(entry.actor)
         return entry.data.get("actor", "") if isinstance(entry.data, dict) else ""
+
+
+@admin.register(DomainEvent)
+class DomainEventAdmin(ReadOnlyAdmin):
+    """Facts one app told the others (linli.core.events); append-only."""
+
+    list_display = ["at", "kind", "key", "path"]
+    list_filter = ["kind"]
+    search_fields = ["=key", "kind"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+    fields = ["at", "actor", "kind", "key", "path", "data"]
+
+
+@admin.register(EffectDone)
+class EffectDoneAdmin(ReadOnlyAdmin):
+    """Which subscriber's effect of which event has been applied (once each)."""
+
+    list_display = ["at", "effect", "event"]
+    list_filter = ["effect"]
+    list_select_related = ["event"]
+    show_full_result_count = False
+    fields = ["at", "effect", "event"]
 
 
 @admin.register(IdempotencyRecord)

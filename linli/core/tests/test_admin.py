@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -18,9 +18,9 @@ from linli.accounts import services as account_services
 from linli.accounts.models import ApiToken, SentSms, SmsCode, User
 from linli.cases import services as case_services
 from linli.cases.models import Case, CaseEvent, Category, RoutingRule
-from linli.core import pii
+from linli.core import events, pii
 from linli.core.actors import SYSTEM
-from linli.core.models import AuditEntry, IdempotencyRecord
+from linli.core.models import AuditEntry, EffectDone, IdempotencyRecord
 from linli.places import services as place_services
 from linli.places.models import Household, Place, Resident
 from linli.testing import next_id_number, next_phone
@@ -66,6 +66,10 @@ def rows(city, settings, tmp_path):
     IdempotencyRecord.objects.create(user=community, key="retry-1", request_hash="0" * 64, status_code=201,
                                      response={"id": case.pk})
     Group.objects.create(name="值班组")
+    with transaction.atomic():
+        event = events.publish("test.admin_fixture", key=f"admin-fixture:{case.pk}", path=case.path,
+                               data={"case": case.pk})
+    EffectDone.objects.create(effect="test.admin_fixture_effect", event=event)
     return {"case": case, "community": community, "token": token, "contact": contact}
 
 
@@ -324,7 +328,7 @@ def test_moving_under_own_subtree_is_refused_on_the_form(rows, su, city):
     assert response.status_code == 200
     assert "不能移动到自身或其下级之下" in response.content.decode()
     assert sorted(Place.objects.values_list("pk", "path", "parent_id")) == before
-    assert not AuditEntry.objects.filter(action__in=["place.move", "place.update"]).exists()
+    assert not AuditEntry.objects.filter(kind__in=["place.move", "place.update"]).exists()
 
 
 def test_renaming_a_place_calls_update_place(rows, su, city):
