@@ -18,32 +18,67 @@ from linli.core.paths import collapse
 
 from .roles import ROLE_VERBS
 
-_CACHE_ATTR = "_linli_scope_prefixes"
+_CACHE_ATTR = "_linli_scope_reach"
 
 
-def _prefixes_by_verb(user) -> dict[str, list[str]]:
+class Reach:
+    """What one user's active roles reach, read in one statement: the path prefixes per
+    verb, the organisations they work for, and the role assignments themselves (with their
+    place and organisation, for the top bar). Kept on the user object, which lives as long
+    as the request (request.user), so every `scoped`, `allowed` and `extra_scope_q` call of
+    a request, and the page's "who am I", share one read."""
+
+    __slots__ = ("by_verb", "organisations", "assignments")
+
+    def __init__(self, by_verb: dict[str, list[str]], organisations: list[int], assignments: list):
+        self.by_verb, self.organisations, self.assignments = by_verb, organisations, assignments
+
+
+def reach(user) -> Reach:
+    """The user's reach, read once per user object: one query joins each active role to its
+    place, or to its organisation and that organisation's jurisdiction paths (one row per
+    jurisdiction place)."""
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
+    from django.db.models import F
+
     from .models import RoleAssignment
 
     by_verb: dict[str, list[str]] = {}
-    assignments = (RoleAssignment.objects.filter(user=user, is_active=True)
-                   .select_related("place").prefetch_related("organisation__jurisdiction"))
-    for ra in assignments:
-        if ra.place_id is not None:
-            paths = [ra.place.path]
-        else:
-            paths = [p.path for p in ra.organisation.jurisdiction.all()]
+    assignments: dict[int, object] = {}
+    rows = (RoleAssignment.objects.filter(user_id=user.pk, is_active=True)
+            .select_related("place", "organisation").defer("place__boundary")
+            .annotate(jurisdiction_path=F("organisation__jurisdiction__path")))
+    for ra in rows:
+        assignments.setdefault(ra.pk, ra)
+        path = ra.place.path if ra.place_id is not None else ra.jurisdiction_path
+        if path is None:  # an organisation with no jurisdiction yet reaches no place
+            continue
         for verb in ROLE_VERBS.get(ra.role, ()):
-            by_verb.setdefault(str(verb), []).extend(paths)
-    result = {verb: collapse(paths) for verb, paths in by_verb.items()}
+            by_verb.setdefault(str(verb), []).append(path)
+    # Shallowest place first, organisation roles last, then in the order they were given.
+    ordered = sorted(assignments.values(),
+                     key=lambda ra: (ra.place is None, ra.place.depth if ra.place is not None else 0, ra.pk))
+    result = Reach({verb: collapse(paths) for verb, paths in by_verb.items()},
+                   sorted({ra.organisation_id for ra in ordered if ra.organisation_id is not None}), ordered)
     setattr(user, _CACHE_ATTR, result)
     return result
 
 
+def _prefixes_by_verb(user) -> dict[str, list[str]]:
+    return reach(user).by_verb
+
+
+def organisations(user) -> list[int]:
+    """Ids of the organisations the user actively works for (read with the role places)."""
+    if user is None or not user.is_authenticated:
+        return []
+    return reach(user).organisations
+
+
 def forget(user) -> None:
-    """Drop the cached prefixes after the user's roles change."""
+    """Drop the cached reach after the user's roles change."""
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
 

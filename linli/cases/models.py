@@ -196,8 +196,9 @@ class Case(models.Model):
         verb = str(verb)
         if not user.is_authenticated or verb not in ("case.view", "case.handle"):
             return None
-        orgs = list(user.roles.filter(is_active=True, organisation__isnull=False)
-                    .values_list("organisation_id", flat=True))
+        from linli.accounts.scope import organisations
+
+        orgs = organisations(user)  # read with the user's role places, once per request
         referred = (Q(handler_organisation_id__in=orgs)
                     | Q(pk__in=CaseTask.objects.filter(organisation_id__in=orgs).values("case_id"))) if orgs else None
         if verb == "case.handle":
