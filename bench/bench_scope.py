@@ -23,6 +23,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 
 import timing  # noqa: E402  (bench/timing.py, beside this script)
+from results import record  # noqa: E402
 from linli.accounts.models import RoleAssignment, User  # noqa: E402
 from linli.accounts.scope import forget  # noqa: E402
 from linli.places import selectors  # noqa: E402
@@ -134,6 +135,9 @@ def main():
                  check=same_count)
     worst = max(r1, r2, r3)
     print(f"worst ratio {worst:.2f}x (aim <= 1.5x)")
+    record("scoped read: residents with a care tag under a street, page of 50", r1, 1.5)
+    record("scoped read: same, count", r2, 1.5)
+    record("counts per grid under a community", r3, 1.5)
 
 
 if __name__ == "__main__":

@@ -153,12 +153,22 @@ def _narrowed(allowed_prefixes: list[str], under: str) -> list[str]:
     return [p for p in allowed_prefixes if p.startswith(under)]
 
 
-def scoped(user, qs: QuerySet, verb: str, *, under: str | None = None) -> QuerySet:
+def scoped(user, qs: QuerySet, verb: str, *, under: str | None = None, relations: bool = True) -> QuerySet:
     """Every list query goes through here. `under` (a place path) restricts the list to that
-    subtree as well, folded into the same predicate."""
+    subtree as well, folded into the same predicate. `relations=False` leaves out the rows a
+    model grants by relation (`extra_scope_q`: a reporter's own case, public cases): the
+    rows of the places where the user holds a role, and only those."""
     field = getattr(qs.model, "scope_path_field", None)
     if field is None:
         raise TypeError(f"{qs.model.__name__} has no scope_path_field")
+    if not relations:
+        allowed_prefixes = prefixes(user, verb)
+        if allowed_prefixes is None:
+            return qs if under is None else qs.filter(**{f"{field}__startswith": under})
+        reach = allowed_prefixes if under is None else _narrowed(allowed_prefixes, under)
+        if not reach:
+            return qs.none()
+        return qs.filter(reduce(or_, (Q(**{f"{field}__startswith": p}) for p in reach)))
     if under is not None:
         allowed_prefixes = prefixes(user, verb)
         reach = [under] if allowed_prefixes is None else _narrowed(allowed_prefixes, under)

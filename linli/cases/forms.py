@@ -237,6 +237,8 @@ class CaseFilterForm(forms.Form):
     period = forms.ChoiceField(label=_("提交时间"), required=False, choices=PERIODS)
     overdue = forms.BooleanField(label=_("只看超期"), required=False)
     carded = forms.BooleanField(label=_("只看督办（黄牌、红牌）"), required=False)
+    # The "公开诉求" tab: public cases of any place, instead of the cases in the person's scope.
+    public = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, places=(), categories=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -114,7 +114,9 @@ class Case(models.Model):
 
     OPEN = (Status.SUBMITTED, Status.ACCEPTED, Status.INFO_REQUESTED, Status.ANSWERED)
 
-    number = models.CharField(_("编号"), max_length=24, unique=True)
+    # Given by the INSERT: on PostgreSQL a trigger makes it from the new id and the day
+    # (migration 0005); elsewhere submit_case sets it right after.
+    number = models.CharField(_("编号"), max_length=24, unique=True, db_default="")
     path = models.CharField(_("路径"), max_length=255, db_index=True)
     place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="cases", verbose_name=_("地点"))
     lat = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
