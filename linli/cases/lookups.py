@@ -29,3 +29,8 @@ def active_category(code: str) -> Category | None:
         if category is not None:
             _active.forget()
     return category
+
+
+def active_categories() -> list[Category]:
+    """The active categories in their order (sort, id), parents attached."""
+    return sorted(_active.get().values(), key=lambda c: (c.sort, c.pk))

@@ -37,7 +37,8 @@ from linli.places.selectors import breadcrumbs
 
 from . import forms as f
 from . import selectors, services
-from .models import Case, CasePhoto, CaseSupporter, Category, Level
+from .lookups import active_categories
+from .models import Case, CasePhoto, CaseSupporter, Level
 
 PAGE_SIZE = 20
 QUEUE_ROWS = 200
@@ -53,7 +54,7 @@ def _is_htmx(request) -> bool:
 
 
 def _category_choices() -> list[tuple[str, str]]:
-    cats = Category.objects.filter(is_active=True).select_related("parent").order_by("sort", "id")
+    cats = active_categories()  # once per process (cases/lookups.py)
     return [(c.code, f"{c.parent.label} · {c.label}" if c.parent_id else c.label) for c in cats]
 
 
