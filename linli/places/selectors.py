@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import BigIntegerField, Count, F, QuerySet, Value
+from django.db.models import CharField, Count, F, QuerySet, Value
 from django.db.models.functions import Cast, Substr
 
 from linli.accounts.models import RoleAssignment
 from linli.accounts.roles import CONTACT_CARD_ROLES, Verb
 from linli.accounts.scope import scoped
-from linli.core.cache import ProcessCache
 from linli.core.paths import STEP, ancestors_paths
 
 from .models import CareTag, Household, Place, Resident
@@ -37,22 +36,16 @@ def breadcrumbs(place: Place) -> list[Place]:
     return list(Place.objects.filter(path__in=ancestors_paths(place.path)).order_by("path"))
 
 
-def _load_tag_codes() -> dict[int, str]:
-    return dict(CareTag.objects.values_list("id", "code"))
-
-
-# The care tags (a dozen rows, edited a few times a year), once per process (linli.core.cache).
-_tag_codes = ProcessCache("places.care_tag_codes", _load_tag_codes, models=["places.CareTag"])
-
 HOUSEHOLDS, RESIDENTS, TAGGED = 0, 1, 2
-# A typed NULL: PostgreSQL types an untyped NULL column of a UNION as text.
-NO_TAG = Cast(Value(None), output_field=BigIntegerField())
+# A typed NULL, so every part of the UNION has the same column types.
+NO_TAG = Cast(Value(None), output_field=CharField())
 
 
 def counts_under(user, places: list[Place]) -> dict[int, dict]:
     """Households, residents and residents per care tag under each of `places` (all
     scoped to what the user may see), in one statement: the three grouped counts per depth
-    of `places`, each behind its scope predicate, as one UNION ALL."""
+    of `places`, each behind its scope predicate, as one UNION ALL (the care tags named by a
+    join to their small table)."""
     result = {p.pk: {"households": 0, "residents": 0, "tags": defaultdict(int)} for p in places}
     by_depth = defaultdict(list)
     for p in places:
@@ -73,13 +66,12 @@ def counts_under(user, places: list[Place]) -> dict[int, dict]:
             (residents.annotate(prefix=prefix).values("prefix")
              .annotate(n=Count("id"), what=Value(RESIDENTS), tag=NO_TAG)
              .values_list("what", "prefix", "tag", "n")),
-            (residents.filter(care_tags__isnull=False).annotate(prefix=prefix, tag=F("care_tags"))
+            (residents.filter(care_tags__isnull=False).annotate(prefix=prefix, tag=F("care_tags__code"))
              .values("prefix", "tag").annotate(n=Count("id"), what=Value(TAGGED))
              .values_list("what", "prefix", "tag", "n")),
         ]
     if not parts:
         return {}
-    tag_codes = _tag_codes.get()
     rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     for what, path, tag, n in rows:
         pk = by_prefix.get(path)
@@ -90,11 +82,7 @@ def counts_under(user, places: list[Place]) -> dict[int, dict]:
         elif what == RESIDENTS:
             result[pk]["residents"] = n
         else:
-            code = tag_codes.get(tag)
-            if code is None:  # a tag added a moment ago in another process
-                _tag_codes.forget()
-                code = _tag_codes.get().get(tag, str(tag))
-            result[pk]["tags"][code] = n
+            result[pk]["tags"][tag] = n
     for v in result.values():
         v["tags"] = dict(v["tags"])
     return result

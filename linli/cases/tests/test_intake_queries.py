@@ -1,4 +1,4 @@
-"""Intake's fixed cost: at most 12 statements per `POST /api/v1/cases` (token, transaction,
+"""Intake's fixed cost: at most 12 statements per `POST /api/v1/cases` on PostgreSQL (token, transaction,
 idempotency claim, the place chain, routing rules, role holders with their users, the case,
 its events, the notice, the audit entry, the stored answer), and the per-process category
 and triage look-ups that make it so, dropped when a category or the model changes."""
@@ -36,7 +36,9 @@ def test_intake_takes_at_most_twelve_statements(client, city, reporter, category
         body["category"] = category
     forget_all()
     assert _post(client, headers, body).status_code == 201  # the first request of a process fills the caches
-    with django_assert_max_num_queries(12):
+    # On SQLite the number is set by an UPDATE after the INSERT (no trigger: SQLite rebuilds a
+    # table on most schema changes and would drop it silently), one statement more.
+    with django_assert_max_num_queries(12 if connection.vendor == "postgresql" else 13):
         r = _post(client, headers, body)
     assert r.status_code == 201
     case = Case.objects.get(pk=r.json()["id"])
