@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
 os.environ.setdefault("LINLI_VAR_DIR", str(ROOT / "var" / "bench"))
+# As in production: with DEBUG on, Django keeps every query's SQL.
+os.environ.setdefault("LINLI_DEBUG", "0")
 
 import django  # noqa: E402
 
@@ -23,6 +25,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 
 import timing  # noqa: E402  (bench/timing.py, beside this script)
+from results import record  # noqa: E402
 from linli.accounts.models import RoleAssignment, User  # noqa: E402
 from linli.accounts.scope import forget  # noqa: E402
 from linli.places import selectors  # noqa: E402
@@ -134,6 +137,9 @@ def main():
                  check=same_count)
     worst = max(r1, r2, r3)
     print(f"worst ratio {worst:.2f}x (aim <= 1.5x)")
+    record("scoped read: residents with a care tag under a street, page of 50", r1, 1.5)
+    record("scoped read: same, count", r2, 1.5)
+    record("counts per grid under a community", r3, 1.5)
 
 
 if __name__ == "__main__":

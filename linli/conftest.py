@@ -127,3 +127,14 @@ def login_as(page, live_server, user) -> None:
     host = live_server.url.split("//", 1)[1].split(":")[0]
     page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "domain": host,
                                "path": "/"}])
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Per-process look-up caches (linli.core.cache) must not carry rows from one test into
+    the next: a test's transaction is rolled back, or its tables flushed, without signals."""
+    from linli.core.cache import forget_all
+
+    forget_all()
+    yield
+    forget_all()

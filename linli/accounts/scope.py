@@ -18,32 +18,67 @@ from linli.core.paths import collapse
 
 from .roles import ROLE_VERBS
 
-_CACHE_ATTR = "_linli_scope_prefixes"
+_CACHE_ATTR = "_linli_scope_reach"
 
 
-def _prefixes_by_verb(user) -> dict[str, list[str]]:
+class Reach:
+    """What one user's active roles reach, read in one statement: the path prefixes per
+    verb, the organisations they work for, and the role assignments themselves (with their
+    place and organisation, for the top bar). Kept on the user object, which lives as long
+    as the request (request.user), so every `scoped`, `allowed` and `extra_scope_q` call of
+    a request, and the page's "who am I", share one read."""
+
+    __slots__ = ("by_verb", "organisations", "assignments")
+
+    def __init__(self, by_verb: dict[str, list[str]], organisations: list[int], assignments: list):
+        self.by_verb, self.organisations, self.assignments = by_verb, organisations, assignments
+
+
+def reach(user) -> Reach:
+    """The user's reach, read once per user object: one query joins each active role to its
+    place, or to its organisation and that organisation's jurisdiction paths (one row per
+    jurisdiction place)."""
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
+    from django.db.models import F
+
     from .models import RoleAssignment
 
     by_verb: dict[str, list[str]] = {}
-    assignments = (RoleAssignment.objects.filter(user=user, is_active=True)
-                   .select_related("place").prefetch_related("organisation__jurisdiction"))
-    for ra in assignments:
-        if ra.place_id is not None:
-            paths = [ra.place.path]
-        else:
-            paths = [p.path for p in ra.organisation.jurisdiction.all()]
+    assignments: dict[int, object] = {}
+    rows = (RoleAssignment.objects.filter(user_id=user.pk, is_active=True)
+            .select_related("place", "organisation").defer("place__boundary")
+            .annotate(jurisdiction_path=F("organisation__jurisdiction__path")))
+    for ra in rows:
+        assignments.setdefault(ra.pk, ra)
+        path = ra.place.path if ra.place_id is not None else ra.jurisdiction_path
+        if path is None:  # an organisation with no jurisdiction yet reaches no place
+            continue
         for verb in ROLE_VERBS.get(ra.role, ()):
-            by_verb.setdefault(str(verb), []).extend(paths)
-    result = {verb: collapse(paths) for verb, paths in by_verb.items()}
+            by_verb.setdefault(str(verb), []).append(path)
+    # Shallowest place first, organisation roles last, then in the order they were given.
+    ordered = sorted(assignments.values(),
+                     key=lambda ra: (ra.place is None, ra.place.depth if ra.place is not None else 0, ra.pk))
+    result = Reach({verb: collapse(paths) for verb, paths in by_verb.items()},
+                   sorted({ra.organisation_id for ra in ordered if ra.organisation_id is not None}), ordered)
     setattr(user, _CACHE_ATTR, result)
     return result
 
 
+def _prefixes_by_verb(user) -> dict[str, list[str]]:
+    return reach(user).by_verb
+
+
+def organisations(user) -> list[int]:
+    """Ids of the organisations the user actively works for (read with the role places)."""
+    if user is None or not user.is_authenticated:
+        return []
+    return reach(user).organisations
+
+
 def forget(user) -> None:
-    """Drop the cached prefixes after the user's roles change."""
+    """Drop the cached reach after the user's roles change."""
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
 
@@ -118,12 +153,22 @@ def _narrowed(allowed_prefixes: list[str], under: str) -> list[str]:
     return [p for p in allowed_prefixes if p.startswith(under)]
 
 
-def scoped(user, qs: QuerySet, verb: str, *, under: str | None = None) -> QuerySet:
+def scoped(user, qs: QuerySet, verb: str, *, under: str | None = None, relations: bool = True) -> QuerySet:
     """Every list query goes through here. `under` (a place path) restricts the list to that
-    subtree as well, folded into the same predicate."""
+    subtree as well, folded into the same predicate. `relations=False` leaves out the rows a
+    model grants by relation (`extra_scope_q`: a reporter's own case, public cases): the
+    rows of the places where the user holds a role, and only those."""
     field = getattr(qs.model, "scope_path_field", None)
     if field is None:
         raise TypeError(f"{qs.model.__name__} has no scope_path_field")
+    if not relations:
+        allowed_prefixes = prefixes(user, verb)
+        if allowed_prefixes is None:
+            return qs if under is None else qs.filter(**{f"{field}__startswith": under})
+        reach = allowed_prefixes if under is None else _narrowed(allowed_prefixes, under)
+        if not reach:
+            return qs.none()
+        return qs.filter(reduce(or_, (Q(**{f"{field}__startswith": p}) for p in reach)))
     if under is not None:
         allowed_prefixes = prefixes(user, verb)
         reach = [under] if allowed_prefixes is None else _narrowed(allowed_prefixes, under)

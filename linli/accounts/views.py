@@ -19,7 +19,7 @@ from linli.core.identity import validate_mobile
 from . import scope, services
 from .roles import Verb
 from .forms import PasswordLoginForm, SmsLoginForm, add_domain_errors
-from .models import RoleAssignment, SentSms, User
+from .models import SentSms, User
 
 OUTBOX_ROWS = 30
 
@@ -35,8 +35,8 @@ def viewer(request) -> dict:
         user = request.user
         if not user.is_authenticated:
             return {"first": None, "more": 0, "supervises": False}
-        roles = list(RoleAssignment.objects.filter(user=user, is_active=True)
-                     .select_related("place", "organisation").order_by("place__depth", "id")[:10])
+        # The role assignments come with the scope read (one statement per request).
+        roles = scope.reach(user).assignments[:10]
         # Figures and hot spots are for whoever verifies cases somewhere (grid staff and up).
         reach = scope.prefixes(user, Verb.CASE_VERIFY)
         return {"first": roles[0] if roles else None, "more": max(len(roles) - 1, 0),

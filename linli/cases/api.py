@@ -194,7 +194,11 @@ class CaseFilter(Schema):
     status: str | None = Field(None, max_length=16)
     category: str | None = Field(None, max_length=48)
     under: int | None = Field(None, ge=1, le=2**63 - 1, description="地点（含下级）")
-    mine: bool = False
+    mine: bool = Field(False, description="只看我反映的")
+    public: bool = Field(False, description="公开诉求（任何地点），而不是我管辖范围内的诉求")
+    days: int | None = Field(None, ge=1, le=3660, description="近若干天内提交的")
+    overdue: bool = Field(False, description="只看超期")
+    carded: bool = Field(False, description="只看督办（黄牌、红牌）")
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=10**7)
 
@@ -218,19 +222,15 @@ def list_categories(request):
     return Category.objects.filter(is_active=True).select_related("parent")
 
 
-@router.get("/cases", response={200: list[CaseOut], **ERRORS}, summary="我可见的诉求")
+@router.get("/cases", response={200: list[CaseOut], **ERRORS}, summary="诉求列表（我管辖的、公开的或我反映的）")
 def list_cases(request, filters: Query[CaseFilter]):
-    qs = selectors.visible_cases(request.user)
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.category:
-        qs = qs.filter(category__code=filters.category)
+    under = None
     if filters.under:
-        place = get_scoped(request.user, Place.objects.all(), Verb.CASE_VIEW, pk=filters.under)
-        qs = qs.filter(path__startswith=place.path)
-    if filters.mine:
-        qs = qs.filter(reporter_id=request.user.pk)
-    return qs.order_by("-id")[filters.offset: filters.offset + filters.limit]
+        under = get_scoped(request.user, Place.objects.all(), Verb.CASE_VIEW, pk=filters.under).path
+    qs = selectors.case_list(request.user, status=filters.status, category=filters.category, under=under,
+                             days=filters.days, overdue=filters.overdue, carded=filters.carded,
+                             mine=filters.mine, public=filters.public)
+    return qs[filters.offset: filters.offset + filters.limit]
 
 
 @router.get("/cases/queue", response={200: list[CaseOut], **ERRORS}, summary="我的待办（按期限排序）")

@@ -114,7 +114,9 @@ class Case(models.Model):
 
     OPEN = (Status.SUBMITTED, Status.ACCEPTED, Status.INFO_REQUESTED, Status.ANSWERED)
 
-    number = models.CharField(_("编号"), max_length=24, unique=True)
+    # Given by the INSERT: on PostgreSQL a trigger makes it from the new id and the day
+    # (migration 0005); elsewhere submit_case sets it right after.
+    number = models.CharField(_("编号"), max_length=24, unique=True, db_default="")
     path = models.CharField(_("路径"), max_length=255, db_index=True)
     place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="cases", verbose_name=_("地点"))
     lat = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
@@ -196,8 +198,9 @@ class Case(models.Model):
         verb = str(verb)
         if not user.is_authenticated or verb not in ("case.view", "case.handle"):
             return None
-        orgs = list(user.roles.filter(is_active=True, organisation__isnull=False)
-                    .values_list("organisation_id", flat=True))
+        from linli.accounts.scope import organisations
+
+        orgs = organisations(user)  # read with the user's role places, once per request
         referred = (Q(handler_organisation_id__in=orgs)
                     | Q(pk__in=CaseTask.objects.filter(organisation_id__in=orgs).values("case_id"))) if orgs else None
         if verb == "case.handle":

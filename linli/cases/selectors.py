@@ -14,10 +14,11 @@ from django.utils import timezone
 from linli.accounts.models import Organisation, RoleAssignment
 from linli.accounts.roles import Role, Verb
 from linli.accounts.scope import allowed, scoped
+from linli.accounts.scope import organisations as scope_organisations
 from linli.core.paths import STEP, ancestors_paths
 from linli.places.models import Place
 
-from .models import Case, CaseEvent, Category
+from .models import Case, CaseEvent, CaseTask, Category
 from .similarity import cosine, degree_box, distance_m, shingles
 from .services import HANDLER_ROLES
 
@@ -25,6 +26,59 @@ from .services import HANDLER_ROLES
 def visible_cases(user) -> QuerySet:
     return scoped(user, Case.objects.select_related("category", "place", "handler_place", "handler_organisation"),
                   Verb.CASE_VIEW)
+
+
+def overdue_q(now) -> Q:
+    """Open cases past their deadline: not accepted in time, or not answered in time."""
+    return (Q(status=Case.Status.SUBMITTED, accept_due__lt=now)
+            | Q(status__in=[Case.Status.ACCEPTED, Case.Status.INFO_REQUESTED], finish_due__lt=now))
+
+
+def cases_in_scope(user, *, under: str | None = None) -> QuerySet:
+    """The cases of the places the person serves (where a role grants case.view), and for
+    department staff those referred or co-handled to their organisation. Not the public
+    cases of other places, nor the person's own reports elsewhere: those are the explicit
+    `public` and `mine` views of `case_list` (OR-ing every public case of the city into a
+    street official's list made its count read the whole city's public cases)."""
+    base = Case.objects.select_related("category", "place", "handler_place", "handler_organisation")
+    qs = scoped(user, base, Verb.CASE_VIEW, under=under, relations=False)
+    orgs = scope_organisations(user)
+    if orgs:
+        referred = Q(handler_organisation_id__in=orgs) | Q(
+            pk__in=CaseTask.objects.filter(organisation_id__in=orgs).values("case_id"))
+        qs = qs | base.filter(referred, **({"path__startswith": under} if under else {}))
+    return qs
+
+
+def case_list(user, *, status: str | None = None, category: str | None = None, under: str | None = None,
+              days: int | None = None, overdue: bool = False, carded: bool = False, mine: bool = False,
+              public: bool = False, now=None) -> QuerySet:
+    """The one list of cases with filters, for the staff page and the API, newest first.
+    Which cases: by default those in the person's scope (`cases_in_scope`); `mine` the
+    person's own reports; `public` the public cases (of any place). `under` is a place path
+    the caller has checked the person may filter by."""
+    now = now or timezone.now()
+    base = Case.objects.select_related("category", "place", "handler_place", "handler_organisation")
+    if mine:
+        qs = base.filter(reporter_id=user.pk) if user.is_authenticated else base.none()
+    elif public:
+        qs = base.filter(is_public=True)
+    else:
+        qs = cases_in_scope(user, under=under)
+        under = None  # folded into the scope predicate
+    if under:
+        qs = qs.filter(path__startswith=under)
+    if status:
+        qs = qs.filter(status=status)
+    if category:
+        qs = qs.filter(category__code=category)
+    if days:
+        qs = qs.filter(created_at__gte=now - dt.timedelta(days=int(days)))
+    if overdue:
+        qs = qs.filter(overdue_q(now))
+    if carded:
+        qs = qs.filter(status__in=Case.OPEN, card__gt=0)
+    return qs.order_by("-id")
 
 
 def queue_for(user) -> QuerySet:
@@ -288,8 +342,7 @@ def departments_for(case: Case) -> list[tuple[int, str]]:
 
 
 def organisation_ids(user) -> set[int]:
-    return set(RoleAssignment.objects.filter(user_id=user.pk, is_active=True, organisation__isnull=False)
-               .values_list("organisation_id", flat=True))
+    return set(scope_organisations(user))  # read with the user's role places, once per request
 
 
 # ---------------------------------------------------------------- the report page's map

@@ -4,11 +4,11 @@ into the outbox in the same transaction."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +22,7 @@ from linli.core.paths import ancestors_paths
 from linli.notify.services import enqueue
 from linli.places.models import Place
 
+from .lookups import active_category
 from .models import LADDER, Case, CaseEvent, CaseSupporter, CaseTask, Category, Level, RoutingRule
 
 MAX_TEXT = 2000
@@ -40,21 +41,47 @@ STAFF_CHANNELS = {Case.Channel.ON_BEHALF, Case.Channel.PHONE, Case.Channel.WALK_
 # ---------------------------------------------------------------- routing
 
 
-def route_for(category: Category, place: Place) -> tuple[str, Organisation | None]:
+def place_chain(place_id: int) -> list[Place]:
+    """The place and its ancestors with their kinds, root first, in one statement (a
+    recursive walk up `parent_id`); [] when the place does not exist. Intake reads it once
+    for routing and for the handlers."""
+    table = Place._meta.db_table
+    walk = RawSQL(f'WITH RECURSIVE up(id, parent_id) AS (SELECT id, parent_id FROM "{table}" WHERE id = %s '
+                  f'UNION ALL SELECT p.id, p.parent_id FROM "{table}" p JOIN up ON p.id = up.parent_id) '
+                  f"SELECT id FROM up", [place_id])
+    return sorted(Place.objects.select_related("kind").defer("boundary").filter(pk__in=walk),
+                  key=lambda p: p.depth)
+
+
+def _chain_of(place: Place, chain: list[Place] | None) -> list[Place]:
+    if chain is not None:
+        return chain
+    return list(Place.objects.filter(path__in=[*ancestors_paths(place.path), place.path])
+                .select_related("kind").order_by("depth"))
+
+
+def route_for(category: Category, place: Place, *, chain: list[Place] | None = None
+              ) -> tuple[str, Organisation | None]:
     """The level (or department) that handles `category` at `place`: the most specific
-    routing rule (deepest place, then the nearest category), else the category's default."""
+    routing rule (deepest place, then the nearest category), else the category's default.
+    `chain` (the place and its ancestors, as `place_chain` reads them) saves a read."""
     category_chain = [category.pk]
     parent = category.parent
     while parent is not None:
         category_chain.append(parent.pk)
         parent = parent.parent
-    paths = [*ancestors_paths(place.path), place.path]
-    rules = list(RoutingRule.objects.filter(place__path__in=paths)
-                 .filter(models_q_category(category_chain)).select_related("place", "organisation"))
+    if chain is None:
+        rules = list(RoutingRule.objects.filter(place__path__in=[*ancestors_paths(place.path), place.path])
+                     .filter(models_q_category(category_chain)).select_related("place", "organisation"))
+        depth = {rule.place_id: rule.place.depth for rule in rules}
+    else:
+        depth = {p.pk: p.depth for p in chain}
+        rules = list(RoutingRule.objects.filter(place_id__in=list(depth))
+                     .filter(models_q_category(category_chain)).select_related("organisation"))
 
     def specificity(rule):
         cat_rank = category_chain.index(rule.category_id) if rule.category_id else len(category_chain)
-        return (-rule.place.depth, cat_rank)
+        return (-depth[rule.place_id], cat_rank)
 
     if rules:
         best = min(rules, key=specificity)
@@ -68,34 +95,44 @@ def models_q_category(chain):
     return Q(category_id__in=chain) | Q(category__isnull=True)
 
 
-def handler_at(level: str, place: Place, organisation: Organisation | None = None
-               ) -> tuple[str, Place | None, Organisation | None]:
+def _handler_at(level: str, place: Place, organisation: Organisation | None, chain: list[Place] | None
+                ) -> tuple[str, Place | None, Organisation | None, list[User] | None]:
+    """handler_at, and the handlers there when the read already found them (else None)."""
+    by_kind = {p.kind.code: p for p in _chain_of(place, chain)}
+    rungs = [(rung, by_kind[rung]) for rung in LADDER if rung in by_kind]  # lowest first
+    if level == Level.DEPARTMENT:
+        if organisation is not None:
+            return Level.DEPARTMENT, None, organisation, None
+        rungs = rungs[-1:]
+    else:
+        rungs = [(rung, holder) for rung, holder in rungs if LADDER.index(rung) >= LADDER.index(level)]
+    if rungs:
+        # The role holders of every candidate rung with their users, in one read: the rung
+        # that is staffed, and who is notified there.
+        held = list(RoleAssignment.objects.filter(
+            is_active=True, place__in=[holder for _, holder in rungs],
+            role__in=[role for rung, _ in rungs for role in HANDLER_ROLES[rung]]).select_related("user"))
+        for rung, holder in rungs:
+            here = [ra for ra in held if ra.place_id == holder.pk and ra.role in HANDLER_ROLES[rung]]
+            if here:
+                return rung, holder, None, [ra.user for ra in sorted(here, key=lambda ra: -ra.pk)]
+        rung, holder = rungs[0]
+        return rung, holder, None, []
+    # Nothing above (a place outside any street): the top of the tree handles it.
+    top = next((p for p in chain if p.path == place.path[:4]), None) if chain is not None else None
+    if top is None:
+        top = Place.objects.filter(path=place.path[:4]).first()
+    return Level.STREET, top, None, None
+
+
+def handler_at(level: str, place: Place, organisation: Organisation | None = None, *,
+               chain: list[Place] | None = None) -> tuple[str, Place | None, Organisation | None]:
     """The lowest level at or above `level` able to act over `place`: its place exists above
     `place` (a building-level case at a compound with no building goes to the grid) and
     someone holds an active handler role there (a building with no building head cannot
     act either). When no rung is staffed, the lowest rung that exists. A department level
     without an organisation falls back to the highest rung (the street)."""
-    chain = {p.kind.code: p for p in Place.objects.filter(path__in=[*ancestors_paths(place.path), place.path])
-             .select_related("kind")}
-    rungs = [(rung, chain[rung]) for rung in LADDER if rung in chain]  # lowest first
-    if level == Level.DEPARTMENT:
-        if organisation is not None:
-            return Level.DEPARTMENT, None, organisation
-        rungs = rungs[-1:]
-    else:
-        rungs = [(rung, holder) for rung, holder in rungs if LADDER.index(rung) >= LADDER.index(level)]
-    if rungs:
-        staffed = set(RoleAssignment.objects.filter(
-            is_active=True, place__in=[holder for _, holder in rungs],
-            role__in=[role for rung, _ in rungs for role in HANDLER_ROLES[rung]]).values_list("place_id", "role"))
-        for rung, holder in rungs:
-            if any((holder.pk, role) in staffed for role in HANDLER_ROLES[rung]):
-                return rung, holder, None
-        rung, holder = rungs[0]
-        return rung, holder, None
-    # Nothing above (a place outside any street): the top of the tree handles it.
-    top = Place.objects.filter(path=place.path[:4]).first()
-    return Level.STREET, top, None
+    return _handler_at(level, place, organisation, chain)[:3]
 
 
 def routed_to(category: Category, place: Place) -> tuple[str, Place | None, Organisation | None]:
@@ -174,7 +211,6 @@ def place_for_point(lat: Decimal, lng: Decimal) -> Place | None:
     return best
 
 
-@transaction.atomic
 def submit_case(*, actor, text: str, channel: str, place_id: int | None = None, lat=None, lng=None,
                 category_code: str | None = None, contact_name: str = "", contact_phone: str = "",
                 is_public: bool = False, priority: int = Case.Priority.LOW, on_behalf: bool = False,
@@ -212,8 +248,11 @@ def submit_case(*, actor, text: str, channel: str, place_id: int | None = None, 
                     lat = number.quantize(Decimal("0.000001"))
                 else:
                     lng = number.quantize(Decimal("0.000001"))
+    chain = None
     if place_id is not None:
-        place = Place.objects.select_related("kind").filter(pk=place_id).first()
+        # The place with its ancestors, in one read, kept for routing and the handlers.
+        chain = place_chain(place_id)
+        place = chain[-1] if chain and chain[-1].pk == place_id else None
         if place is None:
             errors.append({"field": "place_id", "message": _("地点不存在"), "code": "not_found"})
     elif coords_ok:
@@ -224,7 +263,7 @@ def submit_case(*, actor, text: str, channel: str, place_id: int | None = None, 
         errors.append({"field": "place_id", "message": _("请选择地点或在地图上标注位置"), "code": "required"})
     category = None
     if category_code:
-        category = Category.objects.filter(code=category_code, is_active=True).first()
+        category = active_category(category_code)
         if category is None:
             errors.append({"field": "category", "message": _("类别无效"), "code": "invalid_choice"})
     if priority not in Case.Priority.values:
@@ -249,11 +288,12 @@ def submit_case(*, actor, text: str, channel: str, place_id: int | None = None, 
     # triage model learns from and how its accuracy is watched.
     suggested = suggest_category(text)
     chosen = category is not None
-    category = category or suggested or Category.objects.get(code="other")
-    level, handler_place, handler_org = routed_to(category, place)
+    category = category or suggested or active_category("other") or Category.objects.get(code="other")
+    level, organisation = route_for(category, place, chain=chain)
+    level, handler_place, handler_org, notified = _handler_at(level, place, organisation, chain)
     now = timezone.now()
-    case = Case.objects.create(
-        number="T" + secrets.token_hex(8), path=place.path, place=place, lat=lat, lng=lng, category=category,
+    case = Case(
+        path=place.path, place=place, lat=lat, lng=lng, category=category,
         suggested_category=suggested, text=text, channel=channel,
         reporter=None if staff_entry or via_integration or actor.pk is None else actor,
         entered_by=actor if (staff_entry or via_integration) and actor.pk is not None else None,
@@ -261,25 +301,31 @@ def submit_case(*, actor, text: str, channel: str, place_id: int | None = None, 
         handler_place=handler_place, handler_organisation=handler_org,
         accept_due=now + timedelta(hours=category.accept_hours), finish_due=now + timedelta(days=category.finish_days),
     )
-    case.number = f"{now:%Y%m%d}{case.pk:06d}"
     if contact_phone:
         case.set_contact_phone(contact_phone)
-    case.save(update_fields=["number", "contact_phone_enc", "contact_phone_hash", "contact_phone_masked"])
-    # The opening events in one INSERT (intake is the hottest write).
-    person = actor if getattr(actor, "pk", None) is not None else None
-    opening = [CaseEvent(case=case, path=case.path, kind=CaseEvent.Kind.CREATED, actor=person,
-                         data={"channel": channel})]
-    if suggested is not None and not chosen:
-        opening.append(CaseEvent(case=case, path=case.path, kind=CaseEvent.Kind.CLASSIFIED,
-                                 data={"category": category.code, "suggested": True}))
-    opening.append(CaseEvent(case=case, path=case.path, kind=CaseEvent.Kind.ROUTED, data={
-        "level": level, "place": handler_place.pk if handler_place else None,
-        "organisation": handler_org.pk if handler_org else None}))
-    CaseEvent.objects.bulk_create(opening)
-    # The whole timeline so far, none of it internal: the API answers with it as it is.
-    case.opening_events = opening
-    _notify(handlers(case), case, "case_new", str(_("有新的诉求待受理")))
-    record_audit(actor=actor, action="case.submit", target=case)
+    # Everything above only read and checked; the writes are one atomic block. Intake is the
+    # hottest write: no savepoint of its own (inside the idempotency claim's transaction, a
+    # failure rolls that back anyway), the number given by the INSERT (on PostgreSQL a
+    # trigger makes it from the new id; cases migration 0005), the opening events in one INSERT.
+    with transaction.atomic(savepoint=False):
+        case.save(force_insert=True)
+        if not case.number:  # no trigger (SQLite): the number needs the id, so set it after
+            case.number = f"{case.created_at:%Y%m%d}{case.pk:06d}"
+            case.save(update_fields=["number"])
+        person = actor if getattr(actor, "pk", None) is not None else None
+        opening = [CaseEvent(case=case, path=case.path, kind=CaseEvent.Kind.CREATED, actor=person,
+                             data={"channel": channel})]
+        if suggested is not None and not chosen:
+            opening.append(CaseEvent(case=case, path=case.path, kind=CaseEvent.Kind.CLASSIFIED,
+                                     data={"category": category.code, "suggested": True}))
+        opening.append(CaseEvent(case=case, path=case.path, kind=CaseEvent.Kind.ROUTED, data={
+            "level": level, "place": handler_place.pk if handler_place else None,
+            "organisation": handler_org.pk if handler_org else None}))
+        CaseEvent.objects.bulk_create(opening)
+        # The whole timeline so far, none of it internal: the API answers with it as it is.
+        case.opening_events = opening
+        _notify(handlers(case) if notified is None else notified, case, "case_new", str(_("有新的诉求待受理")))
+        record_audit(actor=actor, action="case.submit", target=case)
     return case
 
 

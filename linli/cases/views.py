@@ -17,7 +17,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
 from django.http import FileResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -28,7 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from linli.accounts.roles import Verb
-from linli.accounts.scope import allowed, get_scoped, prefixes, require, scoped
+from linli.accounts.scope import allowed, get_scoped, prefixes, require
 from linli.accounts.views import error_page, render_page
 from linli.core import idempotency
 from linli.core.errors import DomainError, Forbidden, Invalid, NotFound, Unprocessable
@@ -38,7 +37,8 @@ from linli.places.selectors import breadcrumbs
 
 from . import forms as f
 from . import selectors, services
-from .models import Case, CasePhoto, CaseSupporter, Category, Level
+from .lookups import active_categories
+from .models import Case, CasePhoto, CaseSupporter, Level
 
 PAGE_SIZE = 20
 QUEUE_ROWS = 200
@@ -54,7 +54,7 @@ def _is_htmx(request) -> bool:
 
 
 def _category_choices() -> list[tuple[str, str]]:
-    cats = Category.objects.filter(is_active=True).select_related("parent").order_by("sort", "id")
+    cats = active_categories()  # once per process (cases/lookups.py)
     return [(c.code, f"{c.parent.label} · {c.label}" if c.parent_id else c.label) for c in cats]
 
 
@@ -491,9 +491,7 @@ def photo(request, photo_id: int):
 # ---------------------------------------------------------------- lists
 
 
-def _overdue_q(now) -> Q:
-    return (Q(status=Case.Status.SUBMITTED, accept_due__lt=now)
-            | Q(status__in=[Case.Status.ACCEPTED, Case.Status.INFO_REQUESTED], finish_due__lt=now))
+_overdue_q = selectors.overdue_q
 
 
 def _rows(cases, now) -> list[dict]:
@@ -504,7 +502,7 @@ def _rows(cases, now) -> list[dict]:
 @login_required
 def mine(request):
     """我的诉求: what the user reported, newest first."""
-    qs = selectors.visible_cases(request.user).filter(reporter_id=request.user.pk).order_by("-id")
+    qs = selectors.case_list(request.user, mine=True)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render_page(request, "cases/mine.html", {"page": page, "rows": _rows(page.object_list, timezone.now())})
 
@@ -536,26 +534,21 @@ def case_list(request):
     places = selectors.places_in_scope(user, Verb.CASE_VIEW, FILTER_KINDS)
     form = f.CaseFilterForm(request.GET or None, places=_place_choices(places), categories=_category_choices())
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    base = Case.objects.select_related("category", "place", "handler_place", "handler_organisation")
     under = next((p for p in places if p.pk == filters.get("under")), None)
-    qs = scoped(user, base, Verb.CASE_VIEW, under=under.path) if under else selectors.visible_cases(user)
     now = timezone.now()
-    if filters.get("status"):
-        qs = qs.filter(status=filters["status"])
-    if filters.get("category"):
-        qs = qs.filter(category__code=filters["category"])
-    if filters.get("period"):
-        qs = qs.filter(created_at__gte=now - dt.timedelta(days=int(filters["period"])))
-    if filters.get("overdue"):
-        qs = qs.filter(_overdue_q(now))
-    if filters.get("carded"):
-        qs = qs & selectors.supervised_for(user)
-    page = Paginator(qs.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    # The cases of the places this person serves; the public cases of other places are the
+    # separate "公开诉求" view (?public=1), not OR-ed into this one.
+    public = bool(filters.get("public"))
+    qs = selectors.case_list(user, status=filters.get("status"), category=filters.get("category"),
+                             under=under.path if under else None, days=filters.get("period") or None,
+                             overdue=bool(filters.get("overdue")), carded=bool(filters.get("carded")),
+                             public=public, now=now)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render_page(request, "cases/list.html", {
         "form": form, "page": page, "rows": _rows(page.object_list, now), "query": query.urlencode(),
-        "filtered": bool(filters and any(filters.values()))})
+        "public": public, "filtered": bool(filters and any(v for k, v in filters.items() if k != "public"))})
 
 
 # ---------------------------------------------------------------- quick patrol entry

@@ -15,7 +15,8 @@ import json
 import re
 from typing import Callable
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -68,6 +69,22 @@ def _json(status: int, body: dict, *, replayed: bool = False) -> JsonResponse:
     return response
 
 
+def _claim(user, key: str, digest: str) -> int | None:
+    """Insert the claim row, or nothing when (user, key) exists: its id, or None. One
+    statement and no savepoint (`ON CONFLICT DO NOTHING` instead of catching the unique
+    violation); a concurrent claim of the same key still waits for the first to end."""
+    meta = IdempotencyRecord._meta
+    field = meta.get_field
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO "{meta.db_table}" ("user_id", "key", "request_hash", "status_code", "response", '
+            f'"created_at") VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT ("user_id", "key") DO NOTHING RETURNING "id"',
+            [user.pk, key, digest, PENDING, field("response").get_db_prep_save({}, connection),
+             field("created_at").get_db_prep_save(timezone.now(), connection)])
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
 def run_once(*, user, key: str | None, action: str, payload, create: Callable[[], dict],
              status: int = 201) -> tuple[int, dict, bool]:
     """Run `create` (which returns a JSON-able answer) at most once per (user, key), in one
@@ -84,16 +101,10 @@ def run_once(*, user, key: str | None, action: str, payload, create: Callable[[]
         # Claim first (most keys are new): a retry whose first request committed fails the
         # unique index at once and reads the stored answer; one still running makes it wait.
         with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    record = IdempotencyRecord.objects.create(user=user, key=key, request_hash=digest,
-                                                              status_code=PENDING, response={})
-            except IntegrityError:
-                record = None
-            if record is not None:
+            record_id = _claim(user, key, digest)
+            if record_id is not None:
                 body = create()
-                record.status_code, record.response = status, body
-                record.save(update_fields=["status_code", "response"])
+                IdempotencyRecord.objects.filter(pk=record_id).update(status_code=status, response=body)
                 return status, body, False
         answer = _stored_answer(user, key, digest)
         if answer is not None:

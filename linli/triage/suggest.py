@@ -37,7 +37,7 @@ def rank_by_keywords(text: str, categories=None) -> list[tuple[object, int]]:
     from linli.cases.models import Category
 
     if categories is None:
-        categories = Category.objects.filter(is_active=True).exclude(keywords="")
+        categories = [c for c in _active_categories() if c.keywords]
     scored = []
     for category in categories:
         score = sum(len(k) for k in _keywords(category) if k in text)
@@ -59,6 +59,40 @@ _cache_lock = threading.Lock()
 # could not be loaded). trained_at is in the key because an id can come back after a
 # rolled-back transaction (tests).
 _cache: dict[str, object] = {"key": None, "pipeline": None}
+# The newest model's key and the active categories are read once per process too
+# (linli.core.cache: dropped when a model is trained or a category edited, here at once and
+# in other processes within LINLI_LOOKUP_CACHE_SECONDS), not once per suggestion.
+_lookups: dict[str, object] = {}
+
+
+def _lookup(name: str):
+    cache = _lookups.get(name)
+    if cache is None:
+        with _cache_lock:
+            cache = _lookups.get(name) or _make_lookup(name)
+            _lookups[name] = cache
+    return cache.get()
+
+
+def _make_lookup(name: str):
+    from linli.core.cache import ProcessCache
+
+    if name == "model_key":
+        def load():
+            from .models import TriageModel
+
+            return TriageModel.objects.order_by("-version").values_list("id", "trained_at").first()
+
+        return ProcessCache("triage.model_key", load, models=["triage.TriageModel"])
+
+    def load():
+        return list(apps.get_model("cases", "Category").objects.filter(is_active=True))
+
+    return ProcessCache("triage.categories", load, models=["cases.Category"])
+
+
+def _active_categories() -> list:
+    return _lookup("categories")
 
 
 def current_pipeline():
@@ -67,7 +101,7 @@ def current_pipeline():
         return None
     from .models import TriageModel
 
-    key = TriageModel.objects.order_by("-version").values_list("id", "trained_at").first()
+    key = _lookup("model_key")
     if key is None:
         return None
     if _cache["key"] == key:
@@ -89,16 +123,16 @@ def current_pipeline():
 def forget_cached_model() -> None:
     with _cache_lock:
         _cache["key"], _cache["pipeline"] = None, None
+    for cache in list(_lookups.values()):
+        cache.forget()
 
 
 def _model_ranking(model, text: str) -> list[tuple[object, float]]:
     """Active categories by the model's probability, best first."""
-    from linli.cases.models import Category
-
     from . import pipeline as text_pipeline
 
     ranking = text_pipeline.ranked(model, [text], len(model.classes_))[0]
-    active = {c.code: c for c in Category.objects.filter(is_active=True, code__in=[code for code, _p in ranking])}
+    active = {c.code: c for c in _active_categories()}
     return [(active[code], p) for code, p in ranking if code in active]
 
 
