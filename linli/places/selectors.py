@@ -37,8 +37,10 @@ def breadcrumbs(place: Place) -> list[Place]:
 
 
 def counts_under(user, places: list[Place]) -> dict[int, dict]:
-    """Households, residents and residents per care tag under each of `places` (all
-    scoped to what the user may see), in a constant number of queries."""
+    """Households, residents and residents per care tag under each of `places`, in a constant
+    number of queries. The two totals are aggregates of the places the user may see (a volunteer
+    holding only place.view at a compound sees how many live there, not 0); the care-tag counts
+    stay within what the user may see of residents."""
     result = {p.pk: {"households": 0, "residents": 0, "tags": defaultdict(int)} for p in places}
     by_depth = defaultdict(list)
     for p in places:
@@ -49,12 +51,12 @@ def counts_under(user, places: list[Place]) -> dict[int, dict]:
         length = depth * STEP
         by_prefix = {p.path: p.pk for p in group}
         common = _common_prefix([p.path for p in group])
-        hh = (scoped(user, Household.objects.all(), Verb.HOUSEHOLD_VIEW, under=common)
+        hh = (scoped(user, Household.objects.all(), Verb.PLACE_VIEW, under=common)
               .annotate(prefix=Substr("path", 1, length)).values("prefix").annotate(n=Count("id")))
         for row in hh:
             if row["prefix"] in by_prefix:
                 result[by_prefix[row["prefix"]]]["households"] = row["n"]
-        res = (scoped(user, Resident.objects.filter(lives_here=True), Verb.RESIDENT_VIEW, under=common)
+        res = (scoped(user, Resident.objects.filter(lives_here=True), Verb.PLACE_VIEW, under=common)
                .annotate(prefix=Substr("path", 1, length)).values("prefix").annotate(n=Count("id")))
         for row in res:
             if row["prefix"] in by_prefix:
