@@ -108,12 +108,25 @@ class PatrolForm(forms.Form):
     contact_phone = forms.CharField(label=_("反映人电话（可选，用于回访）"), required=False, max_length=20,
                                     widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
     photos = PhotosField(label=_("照片（可选）"))
+    # The phone's position ("使用我的位置" fills them), stored with the case.
+    lat = forms.CharField(label=_("纬度"), required=False, max_length=32,
+                          widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+    lng = forms.CharField(label=_("经度"), required=False, max_length=32,
+                          widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
     nonce = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, places=(), categories=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["place"].choices = [("", _("请选择")), *places]
         self.fields["category"].choices = [("", _("按系统建议")), *categories]
+
+    def clean_text(self):
+        # The service's own rule, checked here too so that a missing place and a missing
+        # text are reported together, not one after the other.
+        text = self.cleaned_data.get("text") or ""
+        if len(text.strip()) < 2:
+            raise forms.ValidationError(_("请描述问题（至少2个字）"), code="required")
+        return text
 
     def place_id(self) -> int | None:
         value = self.cleaned_data.get("place")
