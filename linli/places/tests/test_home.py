@@ -118,3 +118,25 @@ def test_home_on_a_phone_resident_and_grid_worker(page, live_server, city):
     page.locator("#home-patrol").click()
     page.wait_for_url("**/cases/patrol/")
     screenshot(page, "home-grid-worker-patrol")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_import_from_the_menu_and_the_refusal_on_a_phone(page, live_server, city):
+    login_as(page, live_server, city.user_with("grid_head", at=city.grid, name="网格长"))
+    page.goto_path("/")
+    page.locator("#home-import").click()
+    page.wait_for_url("**/import/")
+    assert page.locator("input[type=file]").count() == 1
+    page.goto_path("/cases/mine/")
+    page.locator("#nav-import").click()
+    page.wait_for_url("**/import/")
+
+    page.context.clear_cookies()
+    login_as(page, live_server, city.user_with("resident", at=city.dwelling))
+    page.goto_path("/import/")
+    assert page.locator("#error h1").inner_text() == "没有权限"
+    assert "您没有导入人口数据的权限" in page.locator("#error").inner_text()
+    assert page.locator("main form").count() == 0 and page.locator("input[type=file]").count() == 0
+    assert page.locator("#nav-import").count() == 0
+    screenshot(page, "import-refused-resident")
