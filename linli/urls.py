@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from linli import home
+from linli import home, search
 from linli.api import api
 
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("open311/v2/", include("linli.open311.urls")),
     path("", home.home, name="home"),
+    path("search/", search.search_page, name="search"),
     path("", include("linli.accounts.urls")),
     path("", include("linli.places.urls")),
     path("", include("linli.places.import_urls")),

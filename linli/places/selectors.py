@@ -149,3 +149,32 @@ def place_labels(user, places) -> dict[int, str]:
                 names.append(above.name)
         labels[p.pk] = " · ".join([*names, p.name])
     return labels
+
+
+SEARCH_ROWS = 20
+
+
+def _mobile_like(q: str) -> bool:
+    return len(q) == 11 and q.isdigit() and q.startswith("1")
+
+
+def _id_number_like(q: str) -> bool:
+    return (len(q) == 18 and q[:17].isdigit() and (q[17].isdigit() or q[17] == "X")) or (len(q) == 15 and q.isdigit())
+
+
+def search_residents(user, q: str, *, limit: int = SEARCH_ROWS) -> list[Resident]:
+    """Residents the user may see, by name (part of it), or by a whole mobile number or ID
+    number, matched exactly through their keyed hashes (the numbers are never stored in clear)."""
+    from linli.core import pii
+
+    norm = pii.normalise(q)
+    if not norm:
+        return []
+    qs = scoped(user, Resident.objects.select_related("household__dwelling"), Verb.RESIDENT_VIEW)
+    if _mobile_like(norm):
+        qs = qs.filter(phone_hash=pii.lookup_hash(norm))
+    elif _id_number_like(norm):
+        qs = qs.filter(id_number_hash=pii.lookup_hash(norm))
+    else:
+        qs = qs.filter(name__icontains=q.strip())
+    return list(qs.order_by("path", "id")[:limit])
