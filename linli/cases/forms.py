@@ -61,7 +61,19 @@ def _text(label, *, rows=4, required=True, max_length=2000, placeholder=""):
 # ---------------------------------------------------------------- intake
 
 
-class ReportForm(forms.Form):
+class DescriptionRule:
+    """The service's rule for a description (at least two characters), checked in the form
+    too, so that a wrong place and a missing description are reported together, not one
+    after the other (the service still checks it: the API has no form)."""
+
+    def clean_text(self):
+        text = self.cleaned_data.get("text") or ""
+        if len(text.strip()) < 2:
+            raise forms.ValidationError(_("请描述问题（至少2个字）"), code="required")
+        return text
+
+
+class ReportForm(DescriptionRule, forms.Form):
     """A resident's report (反映问题). `place` choices are the places the view offers."""
 
     # Not required here: the service says what a description needs (at least two characters).
@@ -88,7 +100,7 @@ class ReportForm(forms.Form):
         return int(value) if value else None
 
 
-class PatrolForm(forms.Form):
+class PatrolForm(DescriptionRule, forms.Form):
     """Staff entry: what a grid worker found on a patrol or a door-to-door visit (巡查、入户走访),
     or what reached the community by phone, in person, at a meeting or from the 12345 hotline,
     for a contact who may have no account."""
@@ -120,13 +132,6 @@ class PatrolForm(forms.Form):
         self.fields["place"].choices = [("", _("请选择")), *places]
         self.fields["category"].choices = [("", _("按系统建议")), *categories]
 
-    def clean_text(self):
-        # The service's own rule, checked here too so that a missing place and a missing
-        # text are reported together, not one after the other.
-        text = self.cleaned_data.get("text") or ""
-        if len(text.strip()) < 2:
-            raise forms.ValidationError(_("请描述问题（至少2个字）"), code="required")
-        return text
 
     def place_id(self) -> int | None:
         value = self.cleaned_data.get("place")

@@ -90,3 +90,13 @@ def test_patrol_on_a_phone_with_my_position_and_the_next_entry(browser, live_ser
         screenshot(page, "patrol-next")
     finally:
         context.close()
+
+
+def test_report_form_shows_a_wrong_place_and_a_missing_text_together(client, city):
+    resident = city.user_with("resident", at=city.dwelling)
+    client.force_login(resident)
+    response = client.post("/cases/new/", {"place": str(city.other_dwelling.pk), "text": " ", "nonce": "c" * 32})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "请从列表中选择地点" in html and "请描述问题（至少2个字）" in html
+    assert not Case.objects.exists()
