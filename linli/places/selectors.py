@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db.models import Count, QuerySet
+from django.utils.translation import get_language
 from django.db.models.functions import Substr
 
 from linli.accounts.models import RoleAssignment
@@ -113,7 +114,9 @@ def contact_card(place: Place) -> list[dict]:
     for role in CONTACT_CARD_ROLES:
         ra = chosen.get(role)
         if ra is not None:
-            card.append({"role": role, "role_label": ra.get_role_display(), "title": ra.title or ra.get_role_display(),
+            # The job title is free text in Chinese; other languages show the role's own name.
+            title = ra.title if ra.title and get_language().startswith("zh") else ra.get_role_display()
+            card.append({"role": role, "role_label": ra.get_role_display(), "title": title,
                          "name": str(ra.user), "phone": ra.user.phone,
                          "organisation": ra.organisation.name if ra.organisation else ""})
     return card

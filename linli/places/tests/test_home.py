@@ -140,3 +140,11 @@ def test_import_from_the_menu_and_the_refusal_on_a_phone(page, live_server, city
     assert page.locator("main form").count() == 0 and page.locator("input[type=file]").count() == 0
     assert page.locator("#nav-import").count() == 0
     screenshot(page, "import-refused-resident")
+
+
+def test_contact_card_job_titles_in_english(client, city):
+    city.user_with("branch_secretary", at=city.compound, name="王书记", title="第一党支部书记")
+    zh = client.get(f"/card/{city.compound.pk}/").content.decode()
+    assert "第一党支部书记" in zh
+    en = client.get(f"/card/{city.compound.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Party branch secretary" in en and "第一党支部书记" not in en
