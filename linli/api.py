@@ -128,11 +128,13 @@ def _register_routers():
     from linli.cases.api import router as cases_router
     from linli.accounts.api import router as accounts_router
     from linli.places.api import router as places_router
+    from linli.search import router as search_router
 
     api.add_router("/auth/", accounts_router)
     api.add_router("/", roles_router)
     api.add_router("/", places_router)
     api.add_router("/", cases_router)
+    api.add_router("/", search_router)
 
 
 _register_routers()

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from linli import home, search
 from linli.api import api
 
 urlpatterns = [
@@ -10,6 +11,8 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("open311/v2/", include("linli.open311.urls")),
+    path("", home.home, name="home"),
+    path("search/", search.search_page, name="search"),
     path("", include("linli.accounts.urls")),
     path("", include("linli.places.urls")),
     path("", include("linli.places.import_urls")),

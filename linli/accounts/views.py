@@ -34,13 +34,16 @@ def viewer(request) -> dict:
     def load():
         user = request.user
         if not user.is_authenticated:
-            return {"first": None, "more": 0, "supervises": False}
+            return {"first": None, "more": 0, "supervises": False, "intakes": False, "imports": False}
         # The role assignments come with the scope read (one statement per request).
         roles = scope.reach(user).assignments[:10]
         # Figures and hot spots are for whoever verifies cases somewhere (grid staff and up).
         reach = scope.prefixes(user, Verb.CASE_VERIFY)
+        # The patrol entry (巡查登记) and the importer, in the menu of those who may use them.
         return {"first": roles[0] if roles else None, "more": max(len(roles) - 1, 0),
-                "supervises": reach is None or bool(reach)}
+                "supervises": reach is None or bool(reach),
+                "intakes": scope.prefixes(user, Verb.CASE_INTAKE) != [],
+                "imports": scope.prefixes(user, Verb.PEOPLE_IMPORT) != []}
 
     return {"viewer": SimpleLazyObject(load)}
 

@@ -64,7 +64,19 @@ def _text(label, *, rows=4, required=True, max_length=2000, placeholder=""):
 # ---------------------------------------------------------------- intake
 
 
-class ReportForm(forms.Form):
+class DescriptionRule:
+    """The service's rule for a description (at least two characters), checked in the form
+    too, so that a wrong place and a missing description are reported together, not one
+    after the other (the service still checks it: the API has no form)."""
+
+    def clean_text(self):
+        text = self.cleaned_data.get("text") or ""
+        if len(text.strip()) < 2:
+            raise forms.ValidationError(_("请描述问题（至少2个字）"), code="required")
+        return text
+
+
+class ReportForm(DescriptionRule, forms.Form):
     """A resident's report (反映问题). `place` choices are the places the view offers."""
 
     # Not required here: the service says what a description needs (at least two characters).
@@ -91,7 +103,7 @@ class ReportForm(forms.Form):
         return int(value) if value else None
 
 
-class PatrolForm(forms.Form):
+class PatrolForm(DescriptionRule, forms.Form):
     """Staff entry: what a grid worker found on a patrol or a door-to-door visit (巡查、入户走访),
     or what reached the community by phone, in person, at a meeting or from the 12345 hotline,
     for a contact who may have no account."""
@@ -111,12 +123,18 @@ class PatrolForm(forms.Form):
     contact_phone = forms.CharField(label=_("反映人电话（可选，用于回访）"), required=False, max_length=20,
                                     widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
     photos = PhotosField(label=_("照片（可选）"))
+    # The phone's position ("使用我的位置" fills them), stored with the case.
+    lat = forms.CharField(label=_("纬度"), required=False, max_length=32,
+                          widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+    lng = forms.CharField(label=_("经度"), required=False, max_length=32,
+                          widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
     nonce = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, places=(), categories=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["place"].choices = [("", _("请选择")), *places]
         self.fields["category"].choices = [("", _("按系统建议")), *categories]
+
 
     def place_id(self) -> int | None:
         value = self.cleaned_data.get("place")

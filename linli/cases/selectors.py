@@ -407,3 +407,21 @@ def map_context(user, place: Place | None) -> dict:
         center = [round(sum(c[i] for c in centres) / len(centres), 6) for i in (0, 1)]
         zoom = MAP_ZOOM["community"]
     return {"center": center, "zoom": zoom, "places": {"type": "FeatureCollection", "features": features}}
+
+
+SEARCH_ROWS = 20
+
+
+def search_cases(user, q: str, *, limit: int = SEARCH_ROWS) -> list[Case]:
+    """Cases the user may see, by their number (whole) or by words of their text (each word
+    must appear), newest first."""
+    words = q.split()
+    if not words:
+        return []
+    qs = visible_cases(user)
+    by_number = list(qs.filter(number__iexact=q.strip())[:1])
+    if by_number:
+        return by_number
+    for word in words[:5]:
+        qs = qs.filter(text__icontains=word)
+    return list(qs.order_by("-id")[:limit])

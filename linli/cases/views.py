@@ -21,6 +21,7 @@ from django.http import FileResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.cache import never_cache
@@ -567,8 +568,11 @@ def patrol(request):
     kwargs = {"places": _place_choices(places), "categories": _category_choices()}
     if request.method == "GET":
         initial = {"nonce": secrets.token_hex(16), "channel": Case.Channel.PATROL}
+        same = request.GET.get("place", "")
         if len(places) == 1:
             initial["place"] = str(places[0].pk)
+        elif any(str(p.pk) == same for p in places):  # "登记下一条" from the same place
+            initial["place"] = same
         form = f.PatrolForm(initial=initial, **kwargs)
         return render_page(request, "cases/patrol.html", {"form": form})
     form = f.PatrolForm(request.POST, request.FILES, **kwargs)
@@ -576,13 +580,14 @@ def patrol(request):
         return render_page(request, "cases/patrol.html", {"form": form}, status=400)
     data = form.cleaned_data
     images = [p.read() for p in data["photos"]]
+    lat, lng = data["lat"] or None, data["lng"] or None
     payload = {"text": data["text"], "place": data["place"], "channel": data["channel"],
                "category": data["category"], "contact_name": data["contact_name"],
-               "contact_phone": data["contact_phone"], "photos": _photo_digests(images)}
+               "contact_phone": data["contact_phone"], "lat": lat, "lng": lng, "photos": _photo_digests(images)}
 
     def create() -> Case:
         case = services.submit_case(actor=user, text=data["text"], channel=data["channel"],
-                                    place_id=form.place_id(), category_code=data["category"] or None,
+                                    place_id=form.place_id(), lat=lat, lng=lng, category_code=data["category"] or None,
                                     contact_name=data["contact_name"], contact_phone=data["contact_phone"])
         if images:
             services.attach_photos(actor=user, case_id=case.pk, images=images)
@@ -593,5 +598,9 @@ def patrol(request):
     except DomainError as exc:
         f.add_domain_errors(form, exc)
         return render_page(request, "cases/patrol.html", {"form": form}, status=exc.status)
-    messages.success(request, _("已登记，可继续登记下一条。"))
+    # A link in the message (SafeString survives the message storage): the next entry starts
+    # from the same place, as on a patrol round.
+    messages.success(request, format_html('{} <a class="btn" id="patrol-next" href="{}?place={}">{}</a>',
+                                          _("已登记。"), reverse("cases:patrol"), data["place"],
+                                          _("继续登记下一条")))
     return redirect("cases:case", case_id=case_id)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from linli.accounts.roles import Verb
 from linli.accounts.scope import scoped
-from linli.accounts.views import render_page
+from linli.accounts.views import error_page, render_page
 from linli.core.errors import DomainError, Forbidden
 
 from .importing import COLUMNS, import_people, read_table, template_workbook
@@ -43,8 +43,8 @@ def import_people_page(request):
     ctx = {"places": places, "columns": list(COLUMNS.values()), "selected": None, "dry_run": False,
            "errors": {}, "report": None, "shown_errors": [], "hidden_errors": 0, "filename": ""}
     if not places:
-        ctx["errors"]["general"] = [str(Forbidden(_("您没有导入人口数据的权限")).message)]
-        return render_page(request, "places/import.html", ctx, status=403)
+        # The refusal alone: no form, no column list, for someone who cannot use them.
+        return error_page(request, Forbidden(_("您没有导入人口数据的权限"), code="forbidden"))
     if request.method == "GET":
         tops = [item for item in places if not item["indent"]]
         if len(tops) == 1:  # one place where the user works (their grid): preselect it

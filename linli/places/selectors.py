@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from django.db.models import CharField, Count, F, QuerySet, Value
 from django.db.models.functions import Cast, Substr
+from django.utils.translation import get_language
 
 from linli.accounts.models import RoleAssignment
 from linli.accounts.roles import CONTACT_CARD_ROLES, Verb
@@ -42,10 +43,12 @@ NO_TAG = Cast(Value(None), output_field=CharField())
 
 
 def counts_under(user, places: list[Place]) -> dict[int, dict]:
-    """Households, residents and residents per care tag under each of `places` (all
-    scoped to what the user may see), in one statement: the three grouped counts per depth
-    of `places`, each behind its scope predicate, as one UNION ALL (the care tags named by a
-    join to their small table)."""
+    """Households, residents and residents per care tag under each of `places`, in one
+    statement: the three grouped counts per depth of `places`, each behind its scope
+    predicate, as one UNION ALL (the care tags named by a join to their small table). The two
+    totals are aggregates of the places the user may see (a volunteer holding only
+    place.view at a compound sees how many live there, not 0); the care-tag counts stay
+    within what the user may see of residents."""
     result = {p.pk: {"households": 0, "residents": 0, "tags": defaultdict(int)} for p in places}
     by_depth = defaultdict(list)
     for p in places:
@@ -57,13 +60,14 @@ def counts_under(user, places: list[Place]) -> dict[int, dict]:
         by_prefix.update({p.path: p.pk for p in group})
         common = _common_prefix([p.path for p in group])
         prefix = Substr("path", 1, length)
-        residents = scoped(user, Resident.objects.filter(lives_here=True), Verb.RESIDENT_VIEW, under=common)
+        living = Resident.objects.filter(lives_here=True)
+        residents = scoped(user, living, Verb.RESIDENT_VIEW, under=common)
         parts += [
-            (scoped(user, Household.objects.all(), Verb.HOUSEHOLD_VIEW, under=common)
+            (scoped(user, Household.objects.all(), Verb.PLACE_VIEW, under=common)
              .annotate(prefix=prefix).values("prefix")
              .annotate(n=Count("id"), what=Value(HOUSEHOLDS), tag=NO_TAG)
              .values_list("what", "prefix", "tag", "n")),
-            (residents.annotate(prefix=prefix).values("prefix")
+            (scoped(user, living, Verb.PLACE_VIEW, under=common).annotate(prefix=prefix).values("prefix")
              .annotate(n=Count("id"), what=Value(RESIDENTS), tag=NO_TAG)
              .values_list("what", "prefix", "tag", "n")),
             (residents.filter(care_tags__isnull=False).annotate(prefix=prefix, tag=F("care_tags__code"))
@@ -129,7 +133,9 @@ def contact_card(place: Place) -> list[dict]:
     for role in CONTACT_CARD_ROLES:
         ra = chosen.get(role)
         if ra is not None:
-            card.append({"role": role, "role_label": ra.get_role_display(), "title": ra.title or ra.get_role_display(),
+            # The job title is free text in Chinese; other languages show the role's own name.
+            title = ra.title if ra.title and get_language().startswith("zh") else ra.get_role_display()
+            card.append({"role": role, "role_label": ra.get_role_display(), "title": title,
                          "name": str(ra.user), "phone": ra.user.phone,
                          "organisation": ra.organisation.name if ra.organisation else ""})
     return card
@@ -137,3 +143,60 @@ def contact_card(place: Place) -> list[dict]:
 
 def active_care_tags() -> list[CareTag]:
     return list(CareTag.objects.filter(is_active=True))
+
+
+LABEL_FROM = ("compound", "building", "unit", "dwelling")
+
+
+def place_labels(user, places) -> dict[int, str]:
+    """Each place's name after those of its ancestors from the compound down, and the grid's
+    too where the user's reach lies above the grid ("第一网格 · 汉都华府二期 · 3栋 · 101" for a
+    community; "汉都华府二期 · 3栋 · 101" for the grid worker): a bare "3栋" in a list of a
+    secretary's 36 compounds says little. One query for any number of places."""
+    from linli.accounts.scope import prefixes
+
+    places = [p for p in places if p is not None]
+    wanted = {a for p in places for a in ancestors_paths(p.path)}
+    known = {a.path: a for a in Place.objects.filter(path__in=wanted).select_related("kind")} if wanted else {}
+    reach = prefixes(user, Verb.PLACE_VIEW)
+    labels = {}
+    for p in places:
+        covering = "" if reach is None else max((r for r in reach if p.path.startswith(r)), key=len, default="")
+        names = []
+        for a in ancestors_paths(p.path):
+            above = known.get(a)
+            if above is None:
+                continue
+            if above.kind.code in LABEL_FROM or (above.kind.code == "grid" and len(covering) < len(a)):
+                names.append(above.name)
+        labels[p.pk] = " · ".join([*names, p.name])
+    return labels
+
+
+SEARCH_ROWS = 20
+
+
+def _mobile_like(q: str) -> bool:
+    return len(q) == 11 and q.isdigit() and q.startswith("1")
+
+
+def _id_number_like(q: str) -> bool:
+    return (len(q) == 18 and q[:17].isdigit() and (q[17].isdigit() or q[17] == "X")) or (len(q) == 15 and q.isdigit())
+
+
+def search_residents(user, q: str, *, limit: int = SEARCH_ROWS) -> list[Resident]:
+    """Residents the user may see, by name (part of it), or by a whole mobile number or ID
+    number, matched exactly through their keyed hashes (the numbers are never stored in clear)."""
+    from linli.core import pii
+
+    norm = pii.normalise(q)
+    if not norm:
+        return []
+    qs = scoped(user, Resident.objects.select_related("household__dwelling"), Verb.RESIDENT_VIEW)
+    if _mobile_like(norm):
+        qs = qs.filter(phone_hash=pii.lookup_hash(norm))
+    elif _id_number_like(norm):
+        qs = qs.filter(id_number_hash=pii.lookup_hash(norm))
+    else:
+        qs = qs.filter(name__icontains=q.strip())
+    return list(qs.order_by("path", "id")[:limit])

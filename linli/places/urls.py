@@ -5,7 +5,6 @@ from . import views
 app_name = "places"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("places/<int:place_id>/", views.place_detail, name="place"),
     path("households/<int:household_id>/", views.household_detail, name="household"),
     path("residents/<int:resident_id>/", views.resident_detail, name="resident"),

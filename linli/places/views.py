@@ -61,12 +61,11 @@ def _age(birth: dt.date | None) -> int | None:
 # ---------------------------------------------------------------- the tree
 
 
-@login_required
-def home(request):
-    roots = selectors.place_roots(request.user)
-    counts = selectors.counts_under(request.user, roots)
-    rows = _rows([(p, counts[p.pk]) for p in roots], selectors.active_care_tags())
-    return render_page(request, "places/home.html", {"rows": rows})
+def place_rows(user, places: list[Place]) -> list[dict]:
+    """Rows (place, households, residents, care-tag badges) for a list of places, as the
+    home page shows the user's own places."""
+    counts = selectors.counts_under(user, places)
+    return _rows([(p, counts[p.pk]) for p in places], selectors.active_care_tags())
 
 
 @login_required

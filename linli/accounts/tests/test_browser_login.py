@@ -54,7 +54,8 @@ def test_sms_log_in_lands_on_the_tree(page, worker, settings):
     page.fill("#id_code", code)
     page.press("#id_code", "Enter")  # Enter logs in (not "获取验证码")
     page.wait_for_url(re.compile(r"/$"))
-    assert page.locator("h1").inner_text() == "我的辖区"
+    assert page.locator("h1").inner_text() == "您好，张网格"
+    assert page.locator("#roots").count() == 1
     assert "张网格" in page.locator("[data-testid=who]").inner_text()
     row = page.locator("#roots li", has_text="第一网格")
     assert row.locator(".n-households").inner_text() == "1"

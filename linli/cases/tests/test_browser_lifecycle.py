@@ -208,7 +208,7 @@ def test_patrol_entry_and_the_staff_list(phone, city):
     gw.goto_path("/cases/queue/")
     gw.click("#patrol-link")
     gw.wait_for_url(re.compile(r"/cases/patrol/$"))
-    assert gw.locator("h1").inner_text() == "登记诉求"
+    assert gw.locator("h1").inner_text() == "巡查登记"
     gw.select_option("#id_place", label="汉都华府二期")
     gw.fill("#id_text", "5栋门口井盖松动，晚上容易踩空")
     gw.wait_for_selector("#suggested-category")

@@ -5,6 +5,7 @@ reopening, return visits, merge, me-too, the append-only timeline and the outbox
 import datetime as dt
 
 import pytest
+from django.db import transaction
 import time_machine
 from django.utils import timezone
 
@@ -550,7 +551,9 @@ def _counts():
 
 def test_failed_submit_leaves_no_case_event_or_notice(city, p, monkeypatch):
     _explode_after_notify(monkeypatch)
-    with pytest.raises(RuntimeError):
+    # Intake takes no savepoint of its own: its caller's transaction (the request's
+    # idempotency claim) is what the failure rolls back.
+    with pytest.raises(RuntimeError), transaction.atomic():
         report(p, city)
     assert _counts() == (0, 0, 0, 0)
 

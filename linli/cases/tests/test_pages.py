@@ -528,7 +528,7 @@ def test_department_staff_see_the_list_of_what_was_referred(client, city, p):
 def test_patrol_page_for_grid_workers_and_building_heads_only(client, city, p):
     for who in ("grid_worker", "building_head"):
         response = as_(client, p[who]).get("/cases/patrol/")
-        assert response.status_code == 200 and "登记诉求" in text(response), who
+        assert response.status_code == 200 and "巡查登记" in text(response), who
     html = text(as_(client, p["building_head"]).get("/cases/patrol/"))
     assert re.search(r'<option value="%d" selected>' % city.building.pk, html)  # the only place: chosen
     for who in ("resident", "zongzhi"):

@@ -98,7 +98,9 @@ def test_notices_exist_if_and_only_if_the_event_does(city, monkeypatch):
         raise RuntimeError("audit store down")
 
     monkeypatch.setattr(case_services, "record_audit", broken_audit)
-    with pytest.raises(RuntimeError):
+    # Intake takes no savepoint of its own: it runs in its caller's transaction (the request's
+    # idempotency claim), which the failure rolls back whole.
+    with pytest.raises(RuntimeError), transaction.atomic():
         case_services.submit_case(actor=resident, text="小区门口车辆乱停乱放", channel="resident",
                                   place_id=city.dwelling.pk)
     assert (Case.objects.count(), CaseEvent.objects.count(), Notification.objects.count()) == before

@@ -27,7 +27,8 @@ def test_browse_the_tree_down_to_a_resident_and_reveal(page, live_server, city):
     login_as(page, live_server, worker)
 
     page.goto_path("/")
-    assert page.locator("h1").inner_text() == "我的辖区"
+    assert page.locator("h1").inner_text() == "您好，周社工"
+    assert page.locator("h2", has_text="我的辖区").count() == 1
     root = page.locator("#roots > li", has_text="石马社区")
     # the community holds three households (two grids and a dwelling straight under it)
     assert root.locator(".n-households").inner_text() == "3"

@@ -66,6 +66,16 @@ def test_a_user_without_import_rights_is_told_so(client, city):
     response = client.get(reverse("importing:import"))
     assert response.status_code == 403
     assert "您没有导入人口数据的权限" in _text(response)
+    # the refusal without the form: no file input, no place picker, no column list
+    assert 'type="file"' not in _text(response) and 'name="place"' not in _text(response)
+
+
+@pytest.mark.parametrize("role, at", [("resident", "dwelling"), ("volunteer", "compound"), ("grid_worker", "grid")])
+def test_those_without_the_right_see_only_the_refusal(client, city, role, at):
+    client.force_login(city.user_with(role, at=getattr(city, at)))
+    html = _text(client.get(reverse("importing:import")))
+    assert "您没有导入人口数据的权限" in html and "<form" not in html.split("<main>")[1]
+    assert 'id="nav-import"' not in html
 
 
 def test_template_download(head_client):

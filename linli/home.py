@@ -1,0 +1,56 @@
+"""The home page: each role's own work first. A project-level module (like urls and api), so it
+may gather from several apps: the user's requests and to-do (cases), their compound's contact
+card and the places they look after (places), their notices (notify, where installed)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import prefetch_related_objects
+from django.views.decorators.cache import never_cache
+
+from linli.accounts.models import RoleAssignment
+from linli.accounts.roles import Role, Verb
+from linli.accounts.scope import prefixes
+from linli.accounts.views import render_page
+from linli.cases import selectors as case_selectors
+from linli.core.paths import ancestors_paths
+from linli.places import selectors as place_selectors
+from linli.places.models import Place
+from linli.places.views import place_rows
+
+MINE_ROWS = 3
+
+
+def _may(user, verb) -> bool:
+    return prefixes(user, verb) != []
+
+
+def _home_compounds(roles) -> list[Place]:
+    """The compounds a resident lives in (the compound above each dwelling they hold a role at)."""
+    paths = {p for ra in roles if ra.role == Role.RESIDENT and ra.place_id for p in ancestors_paths(ra.place.path)}
+    return list(Place.objects.filter(path__in=paths, kind__code="compound").order_by("path"))
+
+
+@never_cache
+@login_required
+def home(request):
+    user = request.user
+    roles = list(RoleAssignment.objects.filter(user=user, is_active=True).select_related("place"))
+    staff = user.is_superuser or any(ra.role != Role.RESIDENT for ra in roles)
+    mine = list(case_selectors.visible_cases(user).filter(reporter_id=user.pk).order_by("-id")[:MINE_ROWS])
+    context = {
+        "staff": staff, "mine": mine, "no_roles": not roles and not user.is_superuser,
+        "can_patrol": _may(user, Verb.CASE_INTAKE),
+        "can_import": _may(user, Verb.PEOPLE_IMPORT),
+        "handles": _may(user, Verb.CASE_HANDLE) or _may(user, Verb.CASE_VERIFY) or bool(
+            case_selectors.organisation_ids(user)),
+    }
+    if context["handles"]:
+        context["queue_count"] = case_selectors.queue_for(user).count()
+    if staff:
+        context["rows"] = place_rows(user, place_selectors.place_roots(user))
+    else:
+        compounds = _home_compounds(roles)
+        prefetch_related_objects(compounds, "kind")
+        context["cards"] = [{"compound": c, "contacts": place_selectors.contact_card(c)} for c in compounds]
+    return render_page(request, "home.html", context)
