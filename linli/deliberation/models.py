@@ -317,6 +317,10 @@ class Elector(models.Model):
     def __str__(self):
         return f"{self.label} {self.name}"
 
+    @property
+    def area_m2(self) -> str:
+        return f"{self.area_centi // 100}.{self.area_centi % 100:02d}"
+
 
 class ElectorDwelling(models.Model):
     elector = models.ForeignKey(Elector, on_delete=models.CASCADE, related_name="dwellings")
@@ -365,6 +369,10 @@ class BallotChoice(AppendOnly):
     ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="choices")
     matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="+")
     option = models.ForeignKey(Option, null=True, on_delete=models.PROTECT, related_name="+")
+    # No column: the counted ballot whose choices these are (bc.ballot_id = counted.ballot_id),
+    # so the tally joins counted ballots to their choices without going through the ballots.
+    counted = models.ForeignObject("CountedBallot", on_delete=models.DO_NOTHING, from_fields=["ballot"],
+                                   to_fields=["ballot"], related_name="choices", null=True)
 
 
 class CountedBallot(models.Model):
@@ -374,7 +382,7 @@ class CountedBallot(models.Model):
     vote = models.ForeignKey(Vote, on_delete=models.PROTECT, related_name="counted")
     elector = models.OneToOneField(Elector, on_delete=models.PROTECT, related_name="counted")
     ballot = models.OneToOneField(Ballot, on_delete=models.PROTECT, related_name="counted_as")
-    channel = models.CharField(max_length=16)
+    channel = models.CharField(max_length=16, choices=Ballot.Channel.choices)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -11,26 +11,35 @@ from linli.accounts.scope import require, scoped
 from linli.core.errors import Forbidden, NotFound
 from linli.places.models import Place
 
-from .models import Ballot, BallotChoice, CountedBallot, Elector, PaperEntry, Vote
-from .tally import tally
+from .models import Ballot, CountedBallot, Elector, PaperEntry, Vote
+from .tally import m2, tally
 
 
-def ballot_counts(vote: Vote) -> dict:
-    """One GROUP BY over the counted ballots' choices: per building, matter and option (option
-    NULL = took part in the matter), the heads and area of the electors. Returns
-    {building_id: {matter_id: {"participants": (h, a), "options": {option_id: (h, a)}}}}."""
-    rows = (BallotChoice.objects.filter(ballot__counted_as__vote_id=vote.pk)
-            .values_list("ballot__elector__building_id", "matter_id", "option_id")
-            .annotate(heads=Sum("ballot__elector__heads"), area=Sum("ballot__elector__area_centi"))
+def ballot_counts(vote: Vote, *, by_building: bool = True) -> dict:
+    """One GROUP BY over the counted ballots' choices joined to their electors' frozen weights:
+    per matter and option (option NULL = took part in the matter) — and per building unless
+    `by_building` is False — the heads and area. Returns
+    {building_id: {matter_id: {"participants": (h, a), "options": {option_id: (h, a)}}}}
+    (building_id None for all buildings together when not by building)."""
+    fields = (["elector__building_id"] if by_building else []) + ["choices__matter_id", "choices__option_id"]
+    rows = (CountedBallot.objects.filter(vote_id=vote.pk, choices__matter_id__isnull=False)
+            .values_list(*fields)
+            .annotate(heads=Sum("elector__heads"), area=Sum("elector__area_centi"))
             .order_by())
     out: dict = defaultdict(lambda: defaultdict(lambda: {"participants": (0, 0), "options": {}}))
-    for building, matter, option, heads, area in rows:
+    for row in rows:
+        building, matter, option, heads, area = row if by_building else (None, *row)
         slot = out[building][matter]
         if option is None:
             slot["participants"] = (heads, area)
         else:
             slot["options"][option] = (heads, area)
     return out
+
+
+def overall_result(vote: Vote) -> dict:
+    """The result without the breakdown: the tally of one GROUP BY."""
+    return tally(vote.frozen, ballot_counts(vote, by_building=False)[None])
 
 
 def _merge(per_building: dict) -> dict:
@@ -96,7 +105,9 @@ def roll_summary(vote: Vote) -> dict:
         electors=Count("id"), heads=Sum("heads"), area=Sum("area_centi"),
         developer=Count("id", filter=Q(is_developer=True)),
         no_voter=Count("id", filter=Q(voters__isnull=True)))
-    return {**vote.frozen.get("totals", {}), **{k: v or 0 for k, v in agg.items()}}
+    out = {**vote.frozen.get("totals", {}), **{k: v or 0 for k, v in agg.items()}}
+    out["area_m2"] = m2(out["area"])
+    return out
 
 
 def participation(vote: Vote):

@@ -39,6 +39,16 @@ def share(x: int, base: int) -> dict:
     return {"count": x, "of": base, "percent": f"{hundredths // 100}.{hundredths % 100:02d}"}
 
 
+def m2(centi: int) -> str:
+    """0.01 m² integers shown as square metres."""
+    sign, centi = ("-", -centi) if centi < 0 else ("", centi)
+    return f"{sign}{centi // 100}.{centi % 100:02d}"
+
+
+def area_share(x: int, base: int) -> dict:
+    return {**share(x, base), "m2": m2(x), "of_m2": m2(base)}
+
+
 def _weights(pair) -> tuple[int, int]:
     heads, area = pair if pair else (0, 0)
     return int(heads or 0), int(area or 0)
@@ -78,7 +88,7 @@ def tally(frozen: Mapping, counts: Mapping, totals: Mapping | None = None) -> di
             area_ok = meets(area, base_area, p_num, p_den, p_strict) if uses_area else True
             options.append({
                 "id": o["id"], "label": o["label"], "role": o["role"],
-                "heads": share(heads, base_heads), "area": share(area, base_area),
+                "heads": share(heads, base_heads), "area": area_share(area, base_area),
                 "real_heads": rh, "real_area": ra, "deemed_heads": dh, "deemed_area": da,
                 "heads_ok": heads_ok, "area_ok": area_ok, "reaches": heads_ok and area_ok,
             })
@@ -86,7 +96,7 @@ def tally(frozen: Mapping, counts: Mapping, totals: Mapping | None = None) -> di
         result = {
             "id": m["id"], "title": m["title"], "kind": m["kind"], "seats": m.get("seats", 0),
             "pass": [p_num, p_den, p_strict],
-            "participants": {"heads": share(base_heads, total_heads), "area": share(base_area, total_area),
+            "participants": {"heads": share(base_heads, total_heads), "area": area_share(base_area, total_area),
                              "real_heads": part_heads, "real_area": part_area,
                              "deemed_heads": d_heads, "deemed_area": d_area},
             "quorum": {"need": [q_num, q_den], "heads_ok": quorum_heads, "area_ok": quorum_area, "met": quorum_met},
