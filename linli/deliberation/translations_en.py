@@ -298,4 +298,16 @@ TRANSLATIONS = {
     "专有部分总面积（㎡）": "Total exclusive area (m²)",
     "已延期": "Extended",
     "请填写开始和截止时间": "Enter the opening and closing times",
+    # owners' roll import
+    "找不到表头：表格第一行应为列名，如 楼栋、房号、登记面积、业主姓名、身份证号":
+        "No header row: the first row should name the columns, e.g. 楼栋, 房号, 登记面积, 业主姓名, 身份证号",
+    "房号必填": "The door number is required",
+    "本小区没有这套房屋（请先导入人口或建立房屋）":
+        "This compound has no such dwelling (import the people or add the dwelling first)",
+    "面积须是大于0的数字": "The area must be a number greater than 0",
+    "请填“是”或“否”": "Enter “是” (yes) or “否” (no)",
+    "同一房屋出现两次，面积不一致（第 %(row)s 行）": "The same dwelling appears twice with different areas (row %(row)s)",
+    "业主姓名必填（建设单位未售的房屋除外）": "The owner's name is required (except for the developer's unsold dwellings)",
+    "同一房屋的业主重复": "The same owner twice for one dwelling",
+    "指定投票人须是这套房屋的业主之一": "The named voter must be one of the dwelling's owners",
 }
