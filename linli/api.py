@@ -127,6 +127,7 @@ def _register_routers():
     from linli.accounts.api import roles_router
     from linli.cases.api import router as cases_router
     from linli.accounts.api import router as accounts_router
+    from linli.deliberation.api import router as deliberation_router
     from linli.places.api import router as places_router
     from linli.search import router as search_router
 
@@ -135,6 +136,8 @@ def _register_routers():
     api.add_router("/", places_router)
     api.add_router("/", cases_router)
     api.add_router("/", search_router)
+
+    api.add_router("/", deliberation_router)
 
 
 _register_routers()

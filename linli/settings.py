@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "linli.notify",
     "linli.cases",
     "linli.triage",
+    "linli.deliberation",
     "linli.open311",
 ]
 

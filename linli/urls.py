@@ -19,6 +19,8 @@ urlpatterns = [
     path("", include("linli.cases.urls")),
     path("", include("linli.cases.urls_figures")),
     path("", include("linli.notify.urls")),
+
+    path("", include("linli.deliberation.urls")),
 ]
 
 if settings.DEBUG:

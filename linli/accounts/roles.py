@@ -38,6 +38,10 @@ class Verb(models.TextChoices):
     CASE_HANDLE = "case.handle", _("办理诉求")
     CASE_VERIFY = "case.verify", _("核查诉求")
     CASE_DISPATCH = "case.dispatch", _("派遣、转办、合并诉求")
+    DELIBERATION_VIEW = "deliberation.view", _("查看议题、会议和表决")
+    DELIBERATION_PROPOSE = "deliberation.propose", _("提出和附议议题")
+    DELIBERATION_CONVENE = "deliberation.convene", _("召集会议、组织表决")
+    DELIBERATION_SCRUTINISE = "deliberation.scrutinise", _("监票：查看每张选票的选择")
 
 
 V = Verb
@@ -46,27 +50,30 @@ _GRID_STAFF = frozenset({V.PLACE_VIEW, V.HOUSEHOLD_VIEW, V.HOUSEHOLD_MANAGE, V.R
                          V.RESIDENT_MANAGE, V.RESIDENT_UNMASK})
 _LOOK = frozenset({V.PLACE_VIEW, V.HOUSEHOLD_VIEW, V.RESIDENT_VIEW})
 _CASE_WORK = frozenset({V.CASE_VIEW, V.CASE_INTAKE, V.CASE_HANDLE, V.CASE_VERIFY})
+_TAKE_PART = frozenset({V.DELIBERATION_VIEW, V.DELIBERATION_PROPOSE})
+_CONVENE = _TAKE_PART | {V.DELIBERATION_CONVENE}
 
 ROLE_VERBS: dict[str, frozenset] = {
     Role.STREET_OFFICIAL: _ALL,
     Role.COMMUNITY_SECRETARY: _ALL,
-    Role.COMMUNITY_WORKER: _GRID_STAFF | _CASE_WORK | {V.PLACE_MANAGE, V.PEOPLE_IMPORT, V.CASE_DISPATCH},
-    Role.AREA_HEAD: _GRID_STAFF | _CASE_WORK,
-    Role.GRID_HEAD: _GRID_STAFF | _CASE_WORK | {V.PEOPLE_IMPORT},
-    Role.GRID_WORKER: _GRID_STAFF | _CASE_WORK,
+    Role.COMMUNITY_WORKER: _GRID_STAFF | _CASE_WORK | _CONVENE | {V.PLACE_MANAGE, V.PEOPLE_IMPORT, V.CASE_DISPATCH},
+    Role.AREA_HEAD: _GRID_STAFF | _CASE_WORK | _CONVENE,
+    Role.GRID_HEAD: _GRID_STAFF | _CASE_WORK | _CONVENE | {V.PEOPLE_IMPORT},
+    Role.GRID_WORKER: _GRID_STAFF | _CASE_WORK | _CONVENE,
     # Building heads and party-member households know their neighbours but see masked data;
     # building heads settle small matters themselves (小事不出家门).
-    Role.BUILDING_HEAD: _LOOK | {V.CASE_VIEW, V.CASE_INTAKE, V.CASE_HANDLE},
-    Role.PARTY_MEMBER_HOUSEHOLD: _LOOK | {V.CASE_VIEW, V.CASE_INTAKE},
-    Role.BRANCH_SECRETARY: _LOOK | {V.CASE_VIEW, V.CASE_INTAKE},
-    Role.PROPERTY_MANAGER: frozenset({V.PLACE_VIEW}),
-    Role.OWNERS_COMMITTEE: frozenset({V.PLACE_VIEW}),
+    Role.BUILDING_HEAD: _LOOK | _CONVENE | {V.CASE_VIEW, V.CASE_INTAKE, V.CASE_HANDLE},
+    Role.PARTY_MEMBER_HOUSEHOLD: _LOOK | _TAKE_PART | {V.CASE_VIEW, V.CASE_INTAKE},
+    Role.BRANCH_SECRETARY: _LOOK | _CONVENE | {V.CASE_VIEW, V.CASE_INTAKE},
+    Role.PROPERTY_MANAGER: frozenset({V.PLACE_VIEW, V.DELIBERATION_VIEW}),
+    # The owners' committee convenes owners' assemblies and their votes (art. 278).
+    Role.OWNERS_COMMITTEE: frozenset({V.PLACE_VIEW}) | _CONVENE,
     # Department staff see and handle only the cases referred or co-handled to their
     # organisation: granted by relation in linli.cases.models.Case.extra_scope_q.
-    Role.DEPARTMENT_STAFF: _LOOK,
-    Role.VOLUNTEER: frozenset({V.PLACE_VIEW}),
+    Role.DEPARTMENT_STAFF: _LOOK | {V.DELIBERATION_VIEW},
+    Role.VOLUNTEER: frozenset({V.PLACE_VIEW}) | _TAKE_PART,
     # A resident's role is held at their own dwelling: they see their own household.
-    Role.RESIDENT: _LOOK,
+    Role.RESIDENT: _LOOK | _TAKE_PART,
 }
 
 # Roles shown on a compound's contact card (连心卡), in card order.

@@ -11,26 +11,29 @@ from linli.places.models import Household, Place, Resident
 # independently of linli.accounts.roles. Above and beside, no role may do anything.
 ALL = {"place.view", "place.manage", "household.view", "household.manage", "resident.view",
        "resident.manage", "resident.unmask", "people.import", "role.manage", "audit.view",
-       "case.view", "case.intake", "case.handle", "case.verify", "case.dispatch"}
+       "case.view", "case.intake", "case.handle", "case.verify", "case.dispatch",
+       "deliberation.view", "deliberation.propose", "deliberation.convene", "deliberation.scrutinise"}
 GRID_STAFF = {"place.view", "household.view", "household.manage", "resident.view", "resident.manage",
               "resident.unmask"}
 LOOK = {"place.view", "household.view", "resident.view"}
 CASE_WORK = {"case.view", "case.intake", "case.handle", "case.verify"}
+TAKE_PART = {"deliberation.view", "deliberation.propose"}
+CONVENE = TAKE_PART | {"deliberation.convene"}
 EXPECTED_INSIDE = {
     "street_official": ALL,
     "community_secretary": ALL,
-    "community_worker": GRID_STAFF | CASE_WORK | {"place.manage", "people.import", "case.dispatch"},
-    "area_head": GRID_STAFF | CASE_WORK,
-    "grid_head": GRID_STAFF | CASE_WORK | {"people.import"},
-    "grid_worker": GRID_STAFF | CASE_WORK,
-    "building_head": LOOK | {"case.view", "case.intake", "case.handle"},
-    "party_member_household": LOOK | {"case.view", "case.intake"},
-    "branch_secretary": LOOK | {"case.view", "case.intake"},
-    "property_manager": {"place.view"},
-    "owners_committee": {"place.view"},
-    "department_staff": LOOK,
-    "volunteer": {"place.view"},
-    "resident": LOOK,
+    "community_worker": GRID_STAFF | CASE_WORK | CONVENE | {"place.manage", "people.import", "case.dispatch"},
+    "area_head": GRID_STAFF | CASE_WORK | CONVENE,
+    "grid_head": GRID_STAFF | CASE_WORK | CONVENE | {"people.import"},
+    "grid_worker": GRID_STAFF | CASE_WORK | CONVENE,
+    "building_head": LOOK | CONVENE | {"case.view", "case.intake", "case.handle"},
+    "party_member_household": LOOK | TAKE_PART | {"case.view", "case.intake"},
+    "branch_secretary": LOOK | CONVENE | {"case.view", "case.intake"},
+    "property_manager": {"place.view", "deliberation.view"},
+    "owners_committee": {"place.view"} | CONVENE,
+    "department_staff": LOOK | {"deliberation.view"},
+    "volunteer": {"place.view"} | TAKE_PART,
+    "resident": LOOK | TAKE_PART,
 }
 WHERE = ["inside", "above", "beside", "below"]
 

@@ -1,0 +1,193 @@
+"""The tally of an owners' vote: linli's counting path against one hand-written SQL aggregate
+over the same rows, in the same run, alternating rounds, medians.
+
+Data (built here in its own database `linli_bench_votes`, dropped first): one compound (金穗苑) of
+50 buildings × 100 dwellings (5,000), areas 50.00–149.99 m²; 4,450 owners, 150 of them own two
+dwellings and 50 own three (one owner each, areas added), 300 dwellings are the developer's
+unsold ones (one owner together); an owners' vote with an ordinary and a special matter,
+frozen by `services.publish_notice`; 4,000 electors vote — 3,400 online, 300 on paper typed
+twice by two clerks (`services.enter_paper_ballot`), 300 by proxy — and 500 of them vote
+again (replaced ballots stay in the history; one counts).
+
+- linli: `selectors.overall_result`: `selectors.ballot_counts` (one GROUP BY through the ORM)
+  passed to `tally.tally` (quorum, thresholds, by cross-multiplication) — the overall result;
+  a second line times the whole `selectors.compute_result` (with the by-building breakdown and
+  the ballot counts), which is what `close_vote` stores;
+- SQL: one hand-written aggregate of heads and area per matter and option over the counted
+  ballots, with nothing decided.
+
+    DATABASE_URL=postgres://user@host:port/postgres python bench/bench_vote_tally.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+DB_NAME = "linli_bench_votes"
+
+parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "15")))
+args = parser.parse_args()
+
+base = os.environ.get("DATABASE_URL", "")
+if not base.startswith("postgres"):
+    sys.exit("set DATABASE_URL to a PostgreSQL server (any database on it)")
+import psycopg  # noqa: E402
+
+admin_url = urlunparse(urlparse(base)._replace(path="/postgres"))
+with psycopg.connect(admin_url, autocommit=True) as admin:
+    admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+    admin.execute(f'CREATE DATABASE "{DB_NAME}"')
+os.environ["DATABASE_URL"] = urlunparse(urlparse(base)._replace(path="/" + DB_NAME))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
+os.environ.setdefault("LINLI_VAR_DIR", str(ROOT / "var" / "bench"))
+os.environ.setdefault("LINLI_DEBUG", "0")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+
+settings.DATABASES["default"]["CONN_MAX_AGE"] = None
+
+import datetime as dt  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from timing import measure, timed  # noqa: E402
+
+call_command("migrate", verbosity=0)
+
+from linli.core.actors import SYSTEM  # noqa: E402
+from linli.deliberation import selectors, services  # noqa: E402
+from linli.deliberation.models import Elector, Vote  # noqa: E402
+from linli.places import services as place_services  # noqa: E402
+from linli.places.models import Dwelling, Ownership, Place, PlaceKind, Resident  # noqa: E402
+from linli.testing import City  # noqa: E402
+
+rng = random.Random(278)
+timings: list = []
+
+with timed("compound of 5,000 dwellings and 4,450 owners", timings), transaction.atomic():
+    city = City()
+    compound = place_services.create_place(actor=SYSTEM, parent_id=city.grid.pk, kind_code="compound",
+                                           name="金穗苑")
+    dwelling_kind = PlaceKind.objects.get(code="dwelling")
+    dwellings = []
+    for b in range(1, 51):
+        building = place_services.create_place(actor=SYSTEM, parent_id=compound.pk, kind_code="building",
+                                               name=f"{b}栋")
+        paths = place_services.allocate_child_paths(building, 100)
+        dwellings += Place.objects.bulk_create([
+            Place(path=p, depth=building.depth + 1, parent=building, kind=dwelling_kind, name=f"{i // 4 + 1}{i % 4 + 1:02d}")
+            for i, p in enumerate(paths)])
+    Dwelling.objects.bulk_create([Dwelling(place=d, floor_area=Decimal(rng.randint(5000, 14999)) / 100)
+                                  for d in dwellings])
+    order = list(range(len(dwellings)))
+    rng.shuffle(order)
+    sold = order[300:]  # the first 300 stay the developer's
+    owner_of, k = [], 0
+    for n_owned, count in ((3, 50), (2, 150)):
+        for _ in range(count):
+            owner_of.append(sold[k:k + n_owned])
+            k += n_owned
+    owner_of += [[i] for i in sold[k:]]
+    residents = Resident.objects.bulk_create([
+        Resident(path=dwellings[idx[0]].path, name=f"业主{n}", gender="M", relation="head")
+        for n, idx in enumerate(owner_of)])
+    Ownership.objects.bulk_create([Ownership(dwelling_id=dwellings[i].pk, owner=r)
+                                   for r, idx in zip(residents, owner_of) for i in idx])
+print(f"  owners: {len(residents)}, dwellings: {len(dwellings)}", flush=True)
+
+clerk_a = city.user_with("community_worker", at=city.community, name="录入员甲")
+clerk_b = city.user_with("community_worker", at=city.community, name="录入员乙")
+now = timezone.now()
+with timed("vote frozen (publish_notice builds the roll)", timings):
+    vote = services.create_vote(actor=SYSTEM, place_id=compound.pk, kind="owners", title="续聘物业与维修屋面",
+                                matters=[{"title": "续聘物业服务企业", "kind": "ordinary"},
+                                         {"title": "使用维修资金维修屋面", "kind": "special"}])
+    services.publish_notice(actor=SYSTEM, vote_id=vote.pk, opens_at=now - dt.timedelta(minutes=1),
+                            closes_at=now + dt.timedelta(days=7))
+    services.open_vote(actor=SYSTEM, vote_id=vote.pk)
+    vote.refresh_from_db()
+print(f"  electors: {vote.frozen['totals']['heads']} (heads), area {vote.frozen['totals']['area'] / 100} m²",
+      flush=True)
+
+matters = vote.frozen["matters"]
+opts = [{o["role"]: o["id"] for o in m["options"]} for m in matters]
+
+
+def random_choices():
+    roles = rng.choices(["agree", "disagree", "abstain"], weights=[7, 2, 1], k=len(matters))
+    return {m["id"]: [opts[i][roles[i]]] for i, m in enumerate(matters)}
+
+
+electors = list(Elector.objects.filter(vote=vote).order_by("?")[:4000])
+with timed("4,000 ballots (3,400 online, 300 paper typed twice, 300 proxy) and 500 replaced", timings):
+    for n, e in enumerate(electors):
+        if n < 300:
+            c = random_choices()
+            scan = SimpleUploadedFile("s.jpg", b"\xff\xd8\xff", content_type="image/jpeg")
+            services.enter_paper_ballot(actor=clerk_a, vote_id=vote.pk, code=e.code, choices=c, scan=scan)
+            services.enter_paper_ballot(actor=clerk_b, vote_id=vote.pk, code=e.code, choices=c)
+        elif n < 600:
+            scan = SimpleUploadedFile("p.jpg", b"\xff\xd8\xff", content_type="image/jpeg")
+            services.cast_proxy_ballot(actor=clerk_a, vote_id=vote.pk, code=e.code, choices=random_choices(),
+                                       proxy_name="受托人", attachment=scan)
+        else:
+            # Online ballots through the shared write path (the person's log-in is not what is measured).
+            with transaction.atomic():
+                locked = Elector.objects.select_for_update().get(pk=e.pk)
+                services._cast(vote, locked, actor=SYSTEM, channel="online", choices=random_choices())
+                if n >= 3500:  # changed their mind before the close
+                    services._cast(vote, locked, actor=SYSTEM, channel="online", choices=random_choices())
+
+SQL = """
+SELECT bc.matter_id, bc.option_id, SUM(e.heads), SUM(e.area_centi)
+FROM deliberation_countedballot c
+JOIN deliberation_ballotchoice bc ON bc.ballot_id = c.ballot_id
+JOIN deliberation_elector e ON e.id = c.elector_id
+WHERE c.vote_id = %s
+GROUP BY bc.matter_id, bc.option_id
+"""
+
+
+def linli_tally():
+    return selectors.overall_result(vote)
+
+
+def sql_aggregate():
+    with connection.cursor() as cur:
+        cur.execute(SQL, [vote.pk])
+        return cur.fetchall()
+
+
+def same(result, rows):
+    got = {}
+    for m in result["matters"]:
+        got[(m["id"], None)] = (m["participants"]["real_heads"], m["participants"]["real_area"])
+        for o in m["options"]:
+            got[(m["id"], o["id"])] = (o["real_heads"], o["real_area"])
+    want = {(mid, oid): (int(h), int(a)) for mid, oid, h, a in rows}
+    assert all(got.get(k) == v for k, v in want.items()), (got, want)
+    assert sum(h for (mid, oid), (h, a) in want.items() if oid is None) == 2 * 4000
+    assert sum(1 for v in result["matters"] if v["quorum"]["met"]) == 2
+
+
+print(f"== owners' vote tally, 5,000 dwellings, 4,000 counted ballots ({args.rounds} rounds)", flush=True)
+measure("tally (overall result)", linli_tally, sql_aggregate, rounds=args.rounds, check=same)
+measure("compute_result (with 50 buildings and ballot counts)", lambda: selectors.compute_result(vote),
+        sql_aggregate, rounds=args.rounds)
+assert Vote.objects.get(pk=vote.pk).status == "open"

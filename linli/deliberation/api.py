@@ -1,0 +1,183 @@
+"""The votes API: set-up, life cycle, online ballots, results. Paper and proxy ballots (with
+their scans and powers of attorney) are entered on the staff pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from ninja import Path, Query, Router, Schema
+from pydantic import Field
+
+from linli.core.idempotency import run_idempotent
+from linli.core.schemas import ERRORS, MAX_ID
+
+from . import selectors, services
+from .models import Vote
+
+router = Router(tags=["deliberation"])
+PATH_ID = Path(..., ge=1, le=MAX_ID)
+
+
+class MatterIn(Schema):
+    title: str = Field(..., max_length=200)
+    kind: str = Field("ordinary", max_length=16, description="ordinary | special | choice | election")
+    seats: int = Field(0, ge=0, le=99)
+    options: list[str] = Field(default_factory=list, max_length=50, description="选项或候选人")
+    pass_num: int | None = Field(None, ge=0, le=1000)
+    pass_den: int | None = Field(None, ge=1, le=1000)
+    pass_strict: bool = True
+
+
+class VoteIn(Schema):
+    place_id: int = Field(..., ge=1, le=MAX_ID)
+    kind: str = Field(..., max_length=16, description="owners | household | resident")
+    title: str = Field(..., max_length=160)
+    description: str = Field("", max_length=5000)
+    matters: list[MatterIn] = Field(..., min_length=1, max_length=20)
+    building_ids: list[int] = Field(default_factory=list, max_length=200)
+    quorum_num: int | None = Field(None, ge=0, le=1000)
+    quorum_den: int | None = Field(None, ge=1, le=1000)
+    deemed_follow_majority: bool = False
+    precedence: str = Field("paper_first", max_length=16)
+    allow_change: bool = True
+    tie_break: str = Field("area", max_length=16)
+    results_hidden: bool = True
+    secret: bool = False
+    min_age: int = Field(18, ge=0, le=150)
+    objection_days: int = Field(7, ge=0, le=365)
+
+
+class NoticeIn(Schema):
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    extension_limit: dt.datetime | None = None
+
+
+class ExtendIn(Schema):
+    closes_at: dt.datetime
+    reason: str = Field(..., max_length=500)
+
+
+class BallotIn(Schema):
+    choices: dict[str, list[int]] = Field(..., description="{事项编号: [选项编号]}")
+    elector_id: int | None = Field(None, ge=1, le=MAX_ID)
+
+
+class VoteOut(Schema):
+    id: int
+    title: str
+    kind: str
+    status: str
+    status_label: str
+    place_id: int
+    opens_at: dt.datetime | None
+    closes_at: dt.datetime | None
+    extended: bool
+    frozen: dict
+
+    @staticmethod
+    def resolve_status_label(obj):
+        return str(obj.get_status_display())
+
+
+class BallotOut(Schema):
+    id: int
+    receipt: str
+    channel: str
+    at: dt.datetime
+
+
+class VoteFilter(Schema):
+    status: str | None = Field(None, max_length=16)
+    limit: int = Field(50, ge=1, le=100)
+    offset: int = Field(0, ge=0, le=10_000_000)
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value)
+    return value
+
+
+def _vote_settings(p: VoteIn) -> dict:
+    s = {k: getattr(p, k) for k in ("deemed_follow_majority", "precedence", "allow_change", "tie_break",
+                                     "results_hidden", "secret", "min_age", "objection_days", "description")}
+    if p.quorum_num is not None and p.quorum_den is not None:
+        s.update(quorum_num=p.quorum_num, quorum_den=p.quorum_den)
+    return s
+
+
+@router.get("/votes", response={200: list[VoteOut], **ERRORS}, summary="我可见的表决")
+def list_votes(request, filters: Query[VoteFilter]):
+    qs = selectors.votes_list(request.user)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    return qs.order_by("-id")[filters.offset: filters.offset + filters.limit]
+
+
+@router.post("/votes", response={201: VoteOut, **ERRORS}, summary="新建表决（草稿）")
+def create_vote(request, payload: VoteIn):
+    def create():
+        matters = [{"title": m.title, "kind": m.kind, "seats": m.seats, "options": m.options,
+                    **({"pass": [m.pass_num, m.pass_den, m.pass_strict]}
+                       if m.pass_num is not None and m.pass_den is not None else {})}
+                   for m in payload.matters]
+        settings = _vote_settings(payload)
+        description = settings.pop("description")
+        vote = services.create_vote(actor=request.user, place_id=payload.place_id, kind=payload.kind,
+                                    title=payload.title, matters=matters, building_ids=payload.building_ids,
+                                    description=description, **settings)
+        return VoteOut.from_orm(vote).model_dump(mode="json")
+
+    return run_idempotent(request, payload.dict(), create)
+
+
+@router.get("/votes/{vote_id}", response={200: VoteOut, **ERRORS}, summary="表决详情")
+def get_vote(request, vote_id: int = PATH_ID):
+    return selectors.vote_for(request.user, vote_id)
+
+
+@router.post("/votes/{vote_id}/notice", response={200: VoteOut, **ERRORS}, summary="发布公告并冻结名册和规则")
+def publish_notice(request, payload: NoticeIn, vote_id: int = PATH_ID):
+    return services.publish_notice(actor=request.user, vote_id=vote_id, opens_at=_aware(payload.opens_at),
+                                   closes_at=_aware(payload.closes_at),
+                                   extension_limit=_aware(payload.extension_limit))
+
+
+def _step(path: str, summary: str, fn):
+    @router.post(f"/votes/{{vote_id}}/{path}", response={200: VoteOut, **ERRORS}, summary=summary,
+                 operation_id=f"vote_{path}")
+    def endpoint(request, vote_id: int = PATH_ID):
+        return fn(actor=request.user, vote_id=vote_id)
+
+
+_step("open", "开始投票", services.open_vote)
+_step("close", "截止并计票", services.close_vote)
+_step("preliminary", "公示初步结果（询异）", services.publish_preliminary)
+_step("final", "确定最终结果", services.finalise_vote)
+
+
+@router.post("/votes/{vote_id}/extend", response={200: VoteOut, **ERRORS}, summary="延期（仅一次）")
+def extend_vote(request, payload: ExtendIn, vote_id: int = PATH_ID):
+    return services.extend_vote(actor=request.user, vote_id=vote_id, closes_at=_aware(payload.closes_at),
+                                reason=payload.reason)
+
+
+@router.post("/votes/{vote_id}/ballots", response={201: BallotOut, **ERRORS}, summary="网络投票")
+def cast_ballot(request, payload: BallotIn, vote_id: int = PATH_ID):
+    def create():
+        b = services.cast_online_ballot(actor=request.user, vote_id=vote_id, choices=payload.choices,
+                                        elector_id=payload.elector_id)
+        return {"id": b.pk, "receipt": b.receipt, "channel": b.kind, "at": b.at.isoformat()}
+
+    return run_idempotent(request, payload.dict(), create)
+
+
+@router.get("/votes/{vote_id}/results", response={200: dict, **ERRORS}, summary="表决结果（截止后公布）")
+def vote_results(request, vote_id: int = PATH_ID):
+    vote = selectors.vote_for(request.user, vote_id)
+    return selectors.results(request.user, vote)
+
+
+__all__ = ["router", "Vote"]

@@ -1,0 +1,146 @@
+"""Reads of deliberation: counts and results, participation, my ballots, paper mismatches."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
+
+from linli.accounts.scope import require, scoped
+from linli.core.errors import Forbidden, NotFound
+from linli.places.models import Place
+
+from .models import Ballot, CountedBallot, Elector, PaperEntry, Vote
+from .tally import m2, tally
+
+
+def ballot_counts(vote: Vote, *, by_building: bool = True) -> dict:
+    """One GROUP BY over the counted ballots' choices joined to their electors' frozen weights:
+    per matter and option (option NULL = took part in the matter) — and per building unless
+    `by_building` is False — the heads and area. Returns
+    {building_id: {matter_id: {"participants": (h, a), "options": {option_id: (h, a)}}}}
+    (building_id None for all buildings together when not by building)."""
+    fields = (["elector__building_id"] if by_building else []) + ["choices__matter_id", "choices__option_id"]
+    rows = (CountedBallot.objects.filter(vote_id=vote.pk, choices__matter_id__isnull=False)
+            .values_list(*fields)
+            .annotate(heads=Sum("elector__heads"), area=Sum("elector__area_centi"))
+            .order_by())
+    out: dict = defaultdict(lambda: defaultdict(lambda: {"participants": (0, 0), "options": {}}))
+    for row in rows:
+        building, matter, option, heads, area = row if by_building else (None, *row)
+        slot = out[building][matter]
+        if option is None:
+            slot["participants"] = (heads, area)
+        else:
+            slot["options"][option] = (heads, area)
+    return out
+
+
+def overall_result(vote: Vote) -> dict:
+    """The result without the breakdown: the tally of one GROUP BY."""
+    return tally(vote.frozen, ballot_counts(vote, by_building=False)[None])
+
+
+def _merge(per_building: dict) -> dict:
+    total: dict = {}
+    for matters in per_building.values():
+        for mid, c in matters.items():
+            t = total.setdefault(mid, {"participants": (0, 0), "options": {}})
+            ph, pa = t["participants"]
+            t["participants"] = (ph + c["participants"][0], pa + c["participants"][1])
+            for oid, (h, a) in c["options"].items():
+                oh, oa = t["options"].get(oid, (0, 0))
+                t["options"][oid] = (oh + h, oa + a)
+    return total
+
+
+def compute_result(vote: Vote) -> dict:
+    """The result of a frozen vote, overall and by building, from the counted ballots."""
+    per_building = ballot_counts(vote)
+    result = tally(vote.frozen, _merge(per_building))
+    totals = {b: (h, a) for b, h, a in Elector.objects.filter(vote=vote).values("building_id")
+              .annotate(h=Sum("heads"), a=Sum("area_centi")).values_list("building_id", "h", "a").order_by()}
+    names = dict(Place.objects.filter(pk__in=[b for b in totals if b]).values_list("pk", "name"))
+    result["by_building"] = [
+        {"building": b, "name": names.get(b, _("其他")),
+         **tally(vote.frozen, per_building.get(b, {}), {"heads": h, "area": a})}
+        for b, (h, a) in sorted(totals.items(), key=lambda kv: names.get(kv[0], ""))]
+    result["ballots"] = {
+        "counted": CountedBallot.objects.filter(vote=vote).count(),
+        "cast": Ballot.objects.filter(vote=vote).count(),
+        "by_channel": dict(CountedBallot.objects.filter(vote=vote).values_list("channel")
+                           .annotate(n=Count("id")).values_list("channel", "n").order_by()),
+    }
+    return result
+
+
+def vote_for(actor, vote_id: int) -> Vote:
+    vote = Vote.objects.select_related("place").filter(pk=vote_id).first()
+    if vote is None:
+        raise NotFound(_("未找到该表决"), code="not_found")
+    require(actor, "deliberation.view", vote)
+    return vote
+
+
+def results(actor, vote: Vote) -> dict:
+    """The result as far as it may be shown: hidden until close unless the convener chose
+    otherwise; the stored result once counted."""
+    if vote.status in Vote.COUNTED_STATUSES:
+        return vote.result
+    if vote.status == Vote.Status.DRAFT:
+        raise Forbidden(_("表决尚未公告"), code="not_frozen")
+    if vote.results_hidden:
+        raise Forbidden(_("投票截止后公布结果"), code="results_hidden")
+    return compute_result(vote)
+
+
+def votes_list(actor, *, under: str | None = None):
+    return scoped(actor, Vote.objects.select_related("place"), "deliberation.view", under=under).distinct()
+
+
+def roll_summary(vote: Vote) -> dict:
+    """The frozen roll's totals as shown on the set-up page before opening."""
+    agg = Elector.objects.filter(vote=vote).aggregate(
+        electors=Count("id"), heads=Sum("heads"), area=Sum("area_centi"),
+        developer=Count("id", filter=Q(is_developer=True)),
+        no_voter=Count("id", filter=Q(voters__isnull=True)))
+    out = {**vote.frozen.get("totals", {}), **{k: v or 0 for k, v in agg.items()}}
+    out["area_m2"] = m2(out["area"])
+    return out
+
+
+def participation(vote: Vote):
+    """Who took part (not how): public within scope once counted."""
+    return (CountedBallot.objects.filter(vote=vote).select_related("elector")
+            .order_by("elector__path", "elector_id"))
+
+
+def my_electors(actor, vote: Vote):
+    rid = getattr(actor, "resident_id", None)
+    if not rid:
+        return Elector.objects.none()
+    return Elector.objects.filter(vote=vote, voters__resident_id=rid).select_related("counted")
+
+
+def my_ballots(actor):
+    """Ballots cast for the electors the person votes for, with receipts: their own choices,
+    never a deemed vote."""
+    rid = getattr(actor, "resident_id", None)
+    q = Q(actor_id=actor.pk)
+    if rid:
+        q |= Q(elector__voters__resident_id=rid)
+    return (Ballot.objects.filter(q).select_related("vote", "elector", "counted_as").distinct()
+            .order_by("-id"))
+
+
+def paper_mismatches(vote: Vote):
+    """Paper ballots whose two entries differ and that wait for a third look."""
+    latest = {}
+    for e in PaperEntry.objects.filter(vote=vote).select_related("elector").order_by("id"):
+        latest[e.elector_id] = e
+    return [e for e in latest.values() if e.data.get("mismatch")]
+
+
+def option_labels(vote: Vote) -> dict[int, str]:
+    return {o["id"]: o["label"] for m in vote.frozen.get("matters", []) for o in m["options"]}

@@ -1,0 +1,130 @@
+"""An owners' vote from notice to final result in headless Chromium on a phone: the convener
+sets it up and publishes the notice (the frozen roll's totals shown), an owner votes online and
+keeps the receipt, two clerks type a paper ballot twice, a proxy ballot is entered with its
+power of attorney, the vote closes, the preliminary result goes up for objections and then
+the final one; the owner sees the result and the printable notice."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from linli.conftest import PHONE, login_as, screenshot
+from linli.deliberation.models import CountedBallot, Elector, Vote
+
+from .estate import Estate
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCAN = {"name": "scan.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 scan"}
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    contexts = []
+
+    def open_as(user):
+        context = browser.new_context(**PHONE)
+        contexts.append(context)
+        pg = context.new_page()
+        pg.set_default_timeout(15000)
+        pg.goto_path = lambda path: pg.goto(live_server.url + path)
+        login_as(pg, live_server, user)
+        return pg
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+def pick(form, vote, role):
+    m = vote.frozen["matters"][0]
+    oid = next(o["id"] for o in m["options"] if o["role"] == role)
+    form.locator(f'input[name="m{m["id"]}"][value="{oid}"]').check()
+
+
+def test_owners_vote_from_notice_to_final_result(city, phone):
+    estate = Estate(city, {"1栋": [("101", "100"), ("102", "100"), ("103", "100"), ("104", "100")]})
+    owners = estate.owners_each()
+    owner = estate.user(owners["1栋-101"])
+    clerk_a = city.user_with("community_worker", at=city.community, name="录入员甲")
+    clerk_b = city.user_with("community_worker", at=city.community, name="录入员乙")
+
+    a = phone(clerk_a)
+    a.goto_path("/deliberation/votes/new/")
+    a.select_option("select[name=place_id]", str(estate.compound.pk))
+    a.select_option("select[name=kind]", "owners")
+    a.fill("input[name=title]", "小区大门更换为人脸识别门禁")
+    a.get_by_role("button", name="保存草稿").click()
+    a.get_by_role("button", name="发布公告并冻结名册").click()
+    roll = a.get_by_test_id("roll")
+    assert a.get_by_test_id("roll-heads").inner_text() == "4"
+    assert a.get_by_test_id("roll-area").inner_text() == "400.00"
+    screenshot(a, "vote-setup-roll")
+    a.get_by_role("button", name="开始投票").click()
+    assert "投票中" in a.get_by_test_id("status").inner_text()
+    vote = Vote.objects.get(title="小区大门更换为人脸识别门禁")
+    assert roll
+
+    # An owner votes online and keeps the receipt.
+    o = phone(owner)
+    o.goto_path(f"/deliberation/votes/{vote.pk}/")
+    assert "投票截止后公布结果" in o.content()
+    pick(o.get_by_test_id("ballot-form"), vote, "agree")
+    o.get_by_role("button", name="提交选票").click()
+    receipt = o.get_by_test_id("receipt").inner_text()
+    assert "投票成功" in receipt
+    code = CountedBallot.objects.get(vote=vote).ballot.receipt
+    assert code in receipt
+    screenshot(o, "vote-receipt")
+
+    # Paper ballot for 102, typed by two clerks.
+    paper_code = Elector.objects.get(vote=vote, label="1栋-102").code
+    form = a.get_by_test_id("paper-form")
+    assert "纸质票优先" in a.get_by_test_id("precedence").inner_text()
+    form.locator("input[name=code]").fill(paper_code)
+    pick(form, vote, "agree")
+    form.locator("input[name=scan]").set_input_files(SCAN)
+    form.get_by_role("button", name="保存录入").click()
+    assert "请另一名工作人员再次录入" in a.content()
+    b = phone(clerk_b)
+    b.goto_path(f"/deliberation/votes/{vote.pk}/manage/")
+    form = b.get_by_test_id("paper-form")
+    form.locator("input[name=code]").fill(paper_code)
+    pick(form, vote, "agree")
+    form.get_by_role("button", name="保存录入").click()
+    assert "两次录入一致，纸质票已计入" in b.content()
+    screenshot(b, "vote-paper-second-entry")
+
+    # A proxy ballot for 103 with the power of attorney.
+    form = a.get_by_test_id("proxy-form")
+    form.locator("input[name=code]").fill(Elector.objects.get(vote=vote, label="1栋-103").code)
+    form.locator("input[name=proxy_name]").fill("李四")
+    pick(form, vote, "disagree")
+    form.locator("input[name=attachment]").set_input_files(SCAN)
+    form.get_by_role("button", name="保存委托投票").click()
+    assert "委托投票已计入" in a.content()
+    assert dict(CountedBallot.objects.filter(vote=vote).values_list("elector__label", "channel")) == {
+        "1栋-101": "online", "1栋-102": "paper", "1栋-103": "proxy"}
+
+    # Close, preliminary result for objections, then final (the objection days have passed).
+    a.get_by_role("button", name="截止并计票").click()
+    a.get_by_role("button", name="公示初步结果（询异）").click()
+    Vote.objects.filter(pk=vote.pk).update(objection_until=timezone.now() - dt.timedelta(minutes=1))
+    a.reload()
+    a.get_by_role("button", name="确定最终结果").click()
+    assert "结果已确定" in a.get_by_test_id("status").inner_text()
+
+    # 3 of 4 owners, 300 of 400 m² took part (≥ 2/3); 2 agree of 3: more than half: passed.
+    o.goto_path(f"/deliberation/votes/{vote.pk}/")
+    result = o.get_by_test_id("result").inner_text()
+    assert "通过" in result and "3/4" in result and "300.00/400.00㎡" in result
+    o.goto_path(f"/deliberation/votes/{vote.pk}/notice/")
+    notice = o.content()
+    assert "表决结果公告" in notice and "1栋-102" in notice and "1栋-104" not in notice
+    screenshot(o, "vote-public-notice")

@@ -1,0 +1,166 @@
+"""The tally's arithmetic, computed by hand. Heads and area (0.01 m² integers) per option are
+given directly; who is a head is the roll's business (test_roll.py)."""
+
+from linli.deliberation.tally import meets, share, tally
+
+AGREE, DISAGREE, ABSTAIN = 11, 12, 13
+
+
+def frozen(kind="ordinary", *, heads, area, pass_=None, deemed=False, quorum=(2, 3), seats=0, options=None,
+           tie_break="area", vote_kind="owners", seed="s"):
+    opts = options or [{"id": AGREE, "label": "同意", "role": "agree"},
+                       {"id": DISAGREE, "label": "不同意", "role": "disagree"},
+                       {"id": ABSTAIN, "label": "弃权", "role": "abstain"}]
+    default = {"ordinary": [1, 2, True], "special": [3, 4, False], "election": [1, 2, True], "choice": [1, 2, True]}
+    return {"kind": vote_kind, "quorum": list(quorum), "deemed": deemed, "tie_break": tie_break, "seed": seed,
+            "totals": {"heads": heads, "area": area},
+            "matters": [{"id": 1, "title": "事项", "kind": kind, "seats": seats, "pass": pass_ or default[kind],
+                         "options": opts}]}
+
+
+def counts(participants, by_id=None, **options):
+    ids = {"agree": AGREE, "disagree": DISAGREE, "abstain": ABSTAIN}
+    opts = {ids[k]: v for k, v in options.items()} | (by_id or {})
+    return {1: {"participants": participants, "options": opts}}
+
+
+def matter(fr, c):
+    return tally(fr, c)["matters"][0]
+
+
+def test_meets_is_exact():
+    assert meets(2, 3, 2, 3, False) and not meets(2, 3, 2, 3, True)
+    assert not meets(1, 2, 1, 2, True) and meets(1, 2, 1, 2, False)
+    # 66.67 % rounds to two thirds, but 6667/10000 is more and 6666/10000 less: no rounding.
+    assert meets(6667, 10000, 2, 3, False) and not meets(6666, 10000, 2, 3, False)
+    assert not meets(0, 0, 0, 1, False)
+
+
+def test_share_percent_is_for_display():
+    assert share(2, 3) == {"count": 2, "of": 3, "percent": "66.67"}
+    assert share(1, 8)["percent"] == "12.50"
+
+
+def test_quorum_exactly_two_thirds_of_both_is_enough():
+    # 3 owners, 300.00 m²: two owners with exactly 200.00 m² take part.
+    m = matter(frozen(heads=3, area=30000), counts((2, 20000), agree=(2, 20000)))
+    assert m["quorum"] == {"need": [2, 3], "heads_ok": True, "area_ok": True, "met": True}
+    assert m["passed"]
+
+
+def test_quorum_short_by_one_hundredth_of_a_square_metre_fails():
+    m = matter(frozen(heads=3, area=30000), counts((2, 19999), agree=(2, 19999)))
+    assert m["quorum"]["heads_ok"] and not m["quorum"]["area_ok"] and not m["quorum"]["met"]
+    assert not m["passed"] and m["outcome"] == "no_quorum"
+
+
+def test_quorum_needs_heads_as_well_as_area():
+    # One big owner: 250 of 300 m² but 1 of 3 heads.
+    m = matter(frozen(heads=3, area=30000), counts((1, 25000), agree=(1, 25000)))
+    assert m["quorum"]["area_ok"] and not m["quorum"]["heads_ok"] and not m["passed"]
+
+
+def test_exactly_half_is_not_more_than_half():
+    fr = frozen(heads=4, area=40000)
+    # Half the heads and half the area agree: 过半数 means strictly more: rejected.
+    m = matter(fr, counts((4, 40000), agree=(2, 20000), disagree=(2, 20000)))
+    assert not m["options"][0]["heads_ok"] and not m["options"][0]["area_ok"] and m["outcome"] == "rejected"
+    # More heads but exactly half the area: still rejected (both are needed).
+    m = matter(fr, counts((4, 40000), agree=(3, 20000), disagree=(1, 20000)))
+    assert m["options"][0]["heads_ok"] and not m["options"][0]["area_ok"] and not m["passed"]
+    # One hundredth of a square metre more: passed.
+    m = matter(fr, counts((4, 40000), agree=(3, 20001), disagree=(1, 19999)))
+    assert m["passed"]
+
+
+def test_special_matter_exactly_three_quarters_passes():
+    fr = frozen("special", heads=4, area=40000)
+    m = matter(fr, counts((4, 40000), agree=(3, 30000), disagree=(1, 10000)))
+    assert m["passed"]
+    m = matter(fr, counts((4, 40000), agree=(3, 29999), disagree=(1, 10001)))
+    assert not m["passed"]
+
+
+def test_abstention_takes_part_and_counts_against():
+    # 3 owners of 100 m² each all take part; 2 agree, 1 abstains: 2/3 > 1/2, passed.
+    fr = frozen(heads=3, area=30000)
+    m = matter(fr, counts((3, 30000), agree=(2, 20000), abstain=(1, 10000)))
+    assert m["quorum"]["met"] and m["passed"]
+    assert m["options"][0]["heads"] == {"count": 2, "of": 3, "percent": "66.67"}
+    # 1 agrees, 2 abstain: 1/3 of the participants: rejected although nobody disagreed.
+    m = matter(fr, counts((3, 30000), agree=(1, 10000), abstain=(2, 20000)))
+    assert m["quorum"]["met"] and not m["passed"]
+
+
+def test_deemed_votes_follow_the_majority_and_are_shown_apart():
+    # 10 owners, 1000 m²; 6 owners with 600 m² vote (short of the 2/3 quorum on their own):
+    # 4 (400 m²) agree, 2 (200 m²) disagree. The compound's rules: silent owners follow the
+    # majority, so 4 owners / 400 m² are deemed to agree.
+    fr = frozen(heads=10, area=100000, deemed=True)
+    m = matter(fr, counts((6, 60000), agree=(4, 40000), disagree=(2, 20000)))
+    agree = m["options"][0]
+    assert (agree["real_heads"], agree["real_area"]) == (4, 40000)
+    assert (agree["deemed_heads"], agree["deemed_area"]) == (4, 40000)
+    assert agree["heads"]["count"] == 8 and agree["heads"]["of"] == 10
+    assert m["participants"]["deemed_heads"] == 4 and m["participants"]["real_heads"] == 6
+    assert m["quorum"]["met"] and m["passed"]
+    assert m["passed_on_real_ballots"] is False
+
+
+def test_no_deemed_votes_without_a_clear_majority():
+    fr = frozen(heads=10, area=100000, deemed=True)
+    # More heads agree but more area disagrees: silent owners follow nobody.
+    m = matter(fr, counts((7, 70000), agree=(4, 30000), disagree=(3, 40000)))
+    assert m["deemed_to"] is None and m["participants"]["deemed_heads"] == 0
+
+
+def test_no_deemed_votes_unless_the_rules_say_so():
+    m = matter(frozen(heads=10, area=100000), counts((6, 60000), agree=(6, 60000)))
+    assert m["outcome"] == "no_quorum" and m["participants"]["deemed_heads"] == 0
+
+
+CANDIDATES = [{"id": 21, "label": "甲", "role": "candidate"}, {"id": 22, "label": "乙", "role": "candidate"},
+              {"id": 23, "label": "丙", "role": "candidate"}]
+
+
+def election(tie_break="area", seed="s"):
+    return frozen("election", heads=10, area=100000, seats=2, options=CANDIDATES, tie_break=tie_break, seed=seed)
+
+
+def test_each_candidate_needs_the_double_majority_alone():
+    # 乙 has most heads but only half the area: not elected; one seat stays open.
+    m = matter(election(), counts((10, 100000), {21: (8, 80000), 22: (9, 50000), 23: (5, 40000)}))
+    assert m["elected"] == [21] and m["open_seats"] == 1 and m["outcome"] == "partly_elected"
+
+
+def test_tie_on_heads_more_area_wins():
+    m = matter(election("area"), counts((10, 100000), {21: (9, 90000), 22: (6, 70000), 23: (6, 60000)}))
+    assert m["elected"] == [21, 22] and m["draw"] is None
+
+
+def test_tie_under_rank_by_area_more_heads_wins():
+    m = matter(election("heads"), counts((10, 100000), {21: (9, 90000), 22: (6, 60000), 23: (7, 60000)}))
+    assert m["elected"] == [21, 23]
+
+
+def test_tie_for_the_last_seat_goes_to_a_runoff():
+    m = matter(election("runoff"), counts((10, 100000), {21: (9, 90000), 22: (6, 60000), 23: (6, 60000)}))
+    assert m["elected"] == [21] and m["runoff"] == [22, 23] and m["open_seats"] == 1
+
+
+def test_full_tie_is_drawn_reproducibly_and_logged():
+    c = counts((10, 100000), {21: (9, 90000), 22: (6, 60000), 23: (6, 60000)})
+    first = matter(election(seed="abc"), c)
+    again = matter(election(seed="abc"), c)
+    assert first["draw"] == again["draw"] and first["elected"] == again["elected"]
+    assert first["draw"]["among"] == [22, 23] and first["draw"]["seed"] == "abc:1" and first["draw"]["seats"] == 1
+    assert first["elected"][0] == 21 and first["elected"][1] == first["draw"]["order"][0]
+    # Some seed draws the other candidate: the draw really depends on the seed.
+    winners = {matter(election(seed=str(s)), c)["elected"][1] for s in range(20)}
+    assert winners == {22, 23}
+
+
+def test_household_vote_counts_heads_only():
+    fr = frozen(heads=5, area=0, vote_kind="household", quorum=(0, 1))
+    m = matter(fr, counts((4, 0), agree=(3, 0), disagree=(1, 0)))
+    assert m["passed"] and m["options"][0]["area_ok"]

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "deliberation"
+
+urlpatterns = [
+    path("deliberation/", views.home, name="home"),
+    path("deliberation/votes/new/", views.new_vote, name="new_vote"),
+    path("deliberation/votes/<int:vote_id>/", views.vote_page, name="vote"),
+    path("deliberation/votes/<int:vote_id>/manage/", views.manage_page, name="manage"),
+    path("deliberation/votes/<int:vote_id>/notice/", views.notice_page, name="notice"),
+    path("deliberation/votes/<int:vote_id>/choices/", views.choices_page, name="choices"),
+]

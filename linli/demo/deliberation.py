@@ -1,0 +1,152 @@
+"""Deliberation in the demo city, made by the deliberation services at simulated moments (as the
+demo's cases are): in 金穗苑小区 (seed 002: 27 suggestions collected, the garbage room's bricks,
+door and colour chosen by consultation; seed 003: parking and chargers by the will of most
+residents) a finished owners' vote, an open election of the owners' committee (seeds 001, 004)
+and a courtyard meeting with minutes (seed 000: an old man's shed taken down after several
+rounds)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from linli.accounts.models import RoleAssignment, User
+from linli.core.actors import SYSTEM
+from linli.deliberation import services
+from linli.deliberation import services_meetings as meetings
+from linli.deliberation.models import DwellingTitle, Elector, Topic
+from linli.places.models import Dwelling, Place, Resident
+
+from .cases import simulated_clock
+
+COMPOUND = "金穗苑小区"
+
+
+def _staff(compound: Place) -> list[User]:
+    prefixes = [compound.path[:n] for n in range(4, len(compound.path) + 1, 4)]
+    ras = (RoleAssignment.objects.filter(is_active=True, place__path__in=prefixes,
+                                         role__in=["community_worker", "grid_worker", "grid_head", "owners_committee"])
+           .select_related("user").order_by("-place__depth", "pk"))
+    seen, out = set(), []
+    for ra in ras:
+        if ra.user_id not in seen:
+            seen.add(ra.user_id)
+            out.append(ra.user)
+    return out
+
+
+def _paper(name: str) -> ContentFile:
+    return ContentFile(b"%PDF-1.4\n% demo scan\n", name=name)
+
+
+def _ballots(vote, rng: random.Random, clerks: list[User], *, share: float, agree: float) -> int:
+    """Ballots for a share of the roll: online where the voter has an account, otherwise on
+    paper (typed by two clerks) or by proxy."""
+    vote.refresh_from_db()
+    matters = vote.frozen["matters"]
+    users = {u.resident_id: u for u in User.objects.filter(resident__isnull=False)}
+    cast, offline = 0, 0
+    for e in Elector.objects.filter(vote=vote).prefetch_related("voters").order_by("pk"):
+        if rng.random() > share:
+            continue
+        choices = {}
+        for m in matters:
+            opts = m["options"]
+            if m["kind"] == "election":
+                cands = [o["id"] for o in opts]
+                choices[m["id"]] = sorted(rng.sample(cands[:m["seats"] + 1], k=min(m["seats"], len(cands))))
+            else:
+                role = "agree" if rng.random() < agree else rng.choice(["disagree", "abstain"])
+                choices[m["id"]] = [next(o["id"] for o in opts if o["role"] == role)]
+        voter = next((users[v.resident_id] for v in e.voters.all() if v.resident_id in users), None)
+        if voter is not None and rng.random() < 0.6:
+            services.cast_online_ballot(actor=voter, vote_id=vote.pk, choices=choices, elector_id=e.pk)
+        elif len(clerks) >= 2 and (offline := offline + 1) % 2:
+            services.enter_paper_ballot(actor=clerks[0], vote_id=vote.pk, code=e.code, choices=choices,
+                                        scan=_paper(f"ballot-{e.code}.pdf"))
+            services.enter_paper_ballot(actor=clerks[1], vote_id=vote.pk, code=e.code, choices=choices)
+        else:
+            services.cast_proxy_ballot(actor=clerks[0] if clerks else SYSTEM, vote_id=vote.pk, code=e.code,
+                                       choices=choices, proxy_name="家属代投", attachment=_paper(f"proxy-{e.code}.pdf"))
+        cast += 1
+    return cast
+
+
+def load_demo_deliberation(*, seed: int = 278) -> dict:
+    compound = Place.objects.filter(kind__code="compound", name=COMPOUND).first()
+    if compound is None:
+        return {}
+    rng = random.Random(seed)
+    staff = _staff(compound)
+    convener = staff[0] if staff else SYSTEM
+    # Co-owners named the head of household to vote (the owners' roll says so).
+    for d in Dwelling.objects.filter(place__path__startswith=compound.path).prefetch_related("ownerships"):
+        owners = sorted(o.owner_id for o in d.ownerships.all())
+        if len(owners) > 1:
+            DwellingTitle.objects.update_or_create(dwelling=d, defaults={"named_voter_id": owners[0]})
+    now = timezone.now().replace(microsecond=0)
+    out = {}
+
+    with simulated_clock(now - dt.timedelta(days=60)) as clock:
+        topic = meetings.propose_topic(actor=convener, place_id=compound.pk, title="停车位划线与加装电动车充电桩",
+                                       body="居民反映车辆乱停、电动车楼道充电，建议划线并加装充电桩。")
+        shed_topic = meetings.propose_topic(actor=convener, place_id=compound.pk, title="拆除楼下违建棚子、清理楼道堆物")
+        clock["now"] += dt.timedelta(days=2)
+        meeting = meetings.create_meeting(actor=convener, place_id=compound.pk, kind="courtyard",
+                                          title="院坝会：违建棚子与楼道堆物", venue="3栋前院坝",
+                                          starts_at=clock["now"] + dt.timedelta(days=3), topic_ids=[shed_topic.pk])
+        meetings.publish_meeting_notice(actor=convener, meeting_id=meeting.pk)
+        clock["now"] += dt.timedelta(days=3)
+        people = list(Resident.objects.filter(path__startswith=compound.path, lives_here=True).order_by("pk")[:60])
+        for i, r in enumerate(rng.sample(people, k=min(24, len(people)))):
+            method = "qr" if i % 3 else "list"
+            meetings.sign_in(actor=convener, meeting_id=meeting.pk, resident_id=r.pk, method=method,
+                             nonce=f"demo-{meeting.pk}-{r.pk}-{method}",
+                             scanned_at=clock["now"] + dt.timedelta(minutes=i))
+        [item] = meeting.items.all()
+        meetings.record_minutes(actor=convener, item_id=item.pk,
+                                discussion="经过几轮上门劝说和院坝会讨论，棚子主人同意自行拆除；邻居表示愿意帮忙。",
+                                decision="一周内拆除违建棚子，楼道堆物由各楼栋长组织清理。",
+                                actions="楼栋长负责清理，网格员跟进，7日内完成")
+        meetings.approve_minutes(actor=convener, meeting_id=meeting.pk)
+        out["meeting"] = meeting.pk
+
+        clock["now"] += dt.timedelta(days=5)
+        finished = services.create_vote(
+            actor=convener, place_id=compound.pk, kind="owners", title="停车位划线、充电桩和垃圾房改造",
+            topic_id=topic.pk, description="依据《民法典》第二百七十八条，由业主共同决定。",
+            matters=[{"title": "小区道路停车位划线并加装电动车充电桩", "kind": "ordinary"},
+                     {"title": "使用专项维修资金改造垃圾房（砖墙、门和外墙颜色）", "kind": "special"}])
+        services.publish_notice(actor=convener, vote_id=finished.pk, opens_at=clock["now"] + dt.timedelta(days=7),
+                                closes_at=clock["now"] + dt.timedelta(days=21),
+                                extension_limit=clock["now"] + dt.timedelta(days=35))
+        clock["now"] += dt.timedelta(days=7)
+        services.open_vote(actor=convener, vote_id=finished.pk)
+        clock["now"] += dt.timedelta(days=1)
+        out["finished_ballots"] = _ballots(finished, rng, staff, share=0.86, agree=0.9)
+        clock["now"] += dt.timedelta(days=13)
+        services.close_vote(actor=convener, vote_id=finished.pk)
+        services.publish_preliminary(actor=convener, vote_id=finished.pk)
+        clock["now"] += dt.timedelta(days=8)
+        services.finalise_vote(actor=convener, vote_id=finished.pk)
+        out["finished"] = finished.pk
+
+        clock["now"] = now - dt.timedelta(days=5)
+        candidates = [r.name for r in Resident.objects.filter(path__startswith=compound.path, ownerships__isnull=False)
+                      .distinct().order_by("pk")[:7]]
+        election = services.create_vote(
+            actor=convener, place_id=compound.pk, kind="owners", title="选举第一届业主委员会委员",
+            matters=[{"title": "业主委员会委员（5名）", "kind": "election", "seats": 5, "options": candidates}],
+            tie_break="area")
+        services.publish_notice(actor=convener, vote_id=election.pk, opens_at=clock["now"] + dt.timedelta(days=2),
+                                closes_at=now + dt.timedelta(days=10), extension_limit=now + dt.timedelta(days=24))
+        clock["now"] += dt.timedelta(days=2)
+        services.open_vote(actor=convener, vote_id=election.pk)
+        clock["now"] = now - dt.timedelta(hours=1)
+        out["open_ballots"] = _ballots(election, rng, staff, share=0.35, agree=1.0)
+        out["open"] = election.pk
+    Topic.objects.filter(pk=topic.pk).update(status=Topic.Status.DECIDED)
+    return out
