@@ -127,12 +127,14 @@ def _register_routers():
     from linli.accounts.api import roles_router
     from linli.cases.api import router as cases_router
     from linli.accounts.api import router as accounts_router
+    from linli.lists.api import router as lists_router
     from linli.places.api import router as places_router
 
     api.add_router("/auth/", accounts_router)
     api.add_router("/", roles_router)
     api.add_router("/", places_router)
     api.add_router("/", cases_router)
+    api.add_router("/", lists_router)
 
 
 _register_routers()

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "linli.cases",
     "linli.triage",
     "linli.open311",
+    "linli.lists",
 ]
 
 MIDDLEWARE = [

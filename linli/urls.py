@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("linli.places.import_urls")),
     path("", include("linli.cases.urls")),
     path("", include("linli.cases.urls_figures")),
+    path("", include("linli.lists.urls")),
 ]
 
 if settings.DEBUG:

@@ -38,6 +38,10 @@ class Verb(models.TextChoices):
     CASE_HANDLE = "case.handle", _("办理诉求")
     CASE_VERIFY = "case.verify", _("核查诉求")
     CASE_DISPATCH = "case.dispatch", _("派遣、转办、合并诉求")
+    LISTS_VIEW = "lists.view", _("查看三张清单")
+    LISTS_MANAGE = "lists.manage", _("管理清单事项")
+    LISTS_APPROVE = "lists.approve", _("立项、取消、重启清单事项")
+    LISTS_FUND = "lists.fund", _("登记项目资金")
 
 
 V = Verb
@@ -46,21 +50,25 @@ _GRID_STAFF = frozenset({V.PLACE_VIEW, V.HOUSEHOLD_VIEW, V.HOUSEHOLD_MANAGE, V.R
                          V.RESIDENT_MANAGE, V.RESIDENT_UNMASK})
 _LOOK = frozenset({V.PLACE_VIEW, V.HOUSEHOLD_VIEW, V.RESIDENT_VIEW})
 _CASE_WORK = frozenset({V.CASE_VIEW, V.CASE_INTAKE, V.CASE_HANDLE, V.CASE_VERIFY})
+# The three lists: grid staff keep them; the community approves projects, records money.
+_LISTS_KEEP = frozenset({V.LISTS_VIEW, V.LISTS_MANAGE})
 
 ROLE_VERBS: dict[str, frozenset] = {
     Role.STREET_OFFICIAL: _ALL,
     Role.COMMUNITY_SECRETARY: _ALL,
-    Role.COMMUNITY_WORKER: _GRID_STAFF | _CASE_WORK | {V.PLACE_MANAGE, V.PEOPLE_IMPORT, V.CASE_DISPATCH},
-    Role.AREA_HEAD: _GRID_STAFF | _CASE_WORK,
-    Role.GRID_HEAD: _GRID_STAFF | _CASE_WORK | {V.PEOPLE_IMPORT},
-    Role.GRID_WORKER: _GRID_STAFF | _CASE_WORK,
+    Role.COMMUNITY_WORKER: _GRID_STAFF | _CASE_WORK | _LISTS_KEEP | {V.PLACE_MANAGE, V.PEOPLE_IMPORT,
+                                                                     V.CASE_DISPATCH, V.LISTS_FUND},
+    Role.AREA_HEAD: _GRID_STAFF | _CASE_WORK | _LISTS_KEEP,
+    Role.GRID_HEAD: _GRID_STAFF | _CASE_WORK | _LISTS_KEEP | {V.PEOPLE_IMPORT},
+    Role.GRID_WORKER: _GRID_STAFF | _CASE_WORK | _LISTS_KEEP,
     # Building heads and party-member households know their neighbours but see masked data;
     # building heads settle small matters themselves (小事不出家门).
-    Role.BUILDING_HEAD: _LOOK | {V.CASE_VIEW, V.CASE_INTAKE, V.CASE_HANDLE},
-    Role.PARTY_MEMBER_HOUSEHOLD: _LOOK | {V.CASE_VIEW, V.CASE_INTAKE},
-    Role.BRANCH_SECRETARY: _LOOK | {V.CASE_VIEW, V.CASE_INTAKE},
-    Role.PROPERTY_MANAGER: frozenset({V.PLACE_VIEW}),
-    Role.OWNERS_COMMITTEE: frozenset({V.PLACE_VIEW}),
+    Role.BUILDING_HEAD: _LOOK | {V.CASE_VIEW, V.CASE_INTAKE, V.CASE_HANDLE, V.LISTS_VIEW},
+    Role.PARTY_MEMBER_HOUSEHOLD: _LOOK | {V.CASE_VIEW, V.CASE_INTAKE, V.LISTS_VIEW},
+    Role.BRANCH_SECRETARY: _LOOK | {V.CASE_VIEW, V.CASE_INTAKE, V.LISTS_VIEW},
+    Role.PROPERTY_MANAGER: frozenset({V.PLACE_VIEW, V.LISTS_VIEW}),
+    # The owners' committee keeps the residents' pooled money of its compound (seed 001).
+    Role.OWNERS_COMMITTEE: frozenset({V.PLACE_VIEW, V.LISTS_VIEW, V.LISTS_FUND}),
     # Department staff see and handle only the cases referred or co-handled to their
     # organisation: granted by relation in linli.cases.models.Case.extra_scope_q.
     Role.DEPARTMENT_STAFF: _LOOK,

@@ -11,23 +11,26 @@ from linli.places.models import Household, Place, Resident
 # independently of linli.accounts.roles. Above and beside, no role may do anything.
 ALL = {"place.view", "place.manage", "household.view", "household.manage", "resident.view",
        "resident.manage", "resident.unmask", "people.import", "role.manage", "audit.view",
-       "case.view", "case.intake", "case.handle", "case.verify", "case.dispatch"}
+       "case.view", "case.intake", "case.handle", "case.verify", "case.dispatch",
+       "lists.view", "lists.manage", "lists.approve", "lists.fund"}
 GRID_STAFF = {"place.view", "household.view", "household.manage", "resident.view", "resident.manage",
               "resident.unmask"}
 LOOK = {"place.view", "household.view", "resident.view"}
 CASE_WORK = {"case.view", "case.intake", "case.handle", "case.verify"}
+LISTS_KEEP = {"lists.view", "lists.manage"}
 EXPECTED_INSIDE = {
     "street_official": ALL,
     "community_secretary": ALL,
-    "community_worker": GRID_STAFF | CASE_WORK | {"place.manage", "people.import", "case.dispatch"},
-    "area_head": GRID_STAFF | CASE_WORK,
-    "grid_head": GRID_STAFF | CASE_WORK | {"people.import"},
-    "grid_worker": GRID_STAFF | CASE_WORK,
-    "building_head": LOOK | {"case.view", "case.intake", "case.handle"},
-    "party_member_household": LOOK | {"case.view", "case.intake"},
-    "branch_secretary": LOOK | {"case.view", "case.intake"},
-    "property_manager": {"place.view"},
-    "owners_committee": {"place.view"},
+    "community_worker": GRID_STAFF | CASE_WORK | LISTS_KEEP | {"place.manage", "people.import", "case.dispatch",
+                                                                "lists.fund"},
+    "area_head": GRID_STAFF | CASE_WORK | LISTS_KEEP,
+    "grid_head": GRID_STAFF | CASE_WORK | LISTS_KEEP | {"people.import"},
+    "grid_worker": GRID_STAFF | CASE_WORK | LISTS_KEEP,
+    "building_head": LOOK | {"case.view", "case.intake", "case.handle", "lists.view"},
+    "party_member_household": LOOK | {"case.view", "case.intake", "lists.view"},
+    "branch_secretary": LOOK | {"case.view", "case.intake", "lists.view"},
+    "property_manager": {"place.view", "lists.view"},
+    "owners_committee": {"place.view", "lists.view", "lists.fund"},
     "department_staff": LOOK,
     "volunteer": {"place.view"},
     "resident": LOOK,
