@@ -26,3 +26,5 @@ echo "== street figures: linli vs one hand-written SQL aggregate"
 DATABASE_URL="$SERVER/linli_bench" $PY bench/bench_case_figures.py
 echo "== case intake: linli's API vs a bare Ninja endpoint (own small database linli_bench_intake)"
 DATABASE_URL="$SERVER/postgres" $PY bench/bench_case_intake.py
+echo "== three lists: street roll-up of progress and money, 10,000 items (own small database linli_bench_lists)"
+DATABASE_URL="$SERVER/postgres" $PY bench/bench_lists_rollup.py

@@ -5,7 +5,7 @@ shape the answer."""
 import datetime as dt
 
 from django.utils.translation import gettext_lazy as _
-from ninja import Path, Query, Router, Schema
+from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field
 
 from linli.accounts.roles import Verb
@@ -228,7 +228,7 @@ def change_status(request, payload: StatusIn, item_id: int = PATH_ID):
 @router.post("/lists/items/{item_id}/links", response={201: dict, **ERRORS}, summary="关联到项目")
 def link(request, payload: LinkIn, item_id: int = PATH_ID):
     services.link_to_project(actor=request.user, item_id=item_id, project_id=payload.project_id)
-    return 201, {"item_id": item_id, "project_id": payload.project_id}
+    return Status(201, {"item_id": item_id, "project_id": payload.project_id})
 
 
 @router.post("/lists/items/{item_id}/close", response={200: ItemOut, **ERRORS}, summary="项目结项")
@@ -241,7 +241,7 @@ def close(request, payload: CloseIn, item_id: int = PATH_ID):
 def budget_line(request, payload: BudgetLineIn, item_id: int = PATH_ID):
     line = services.set_budget_line(actor=request.user, item_id=item_id, name=payload.name,
                                     amount_fen=payload.amount_fen)
-    return 201, {"id": line.pk, "name": line.name, "amount_fen": line.amount_fen}
+    return Status(201, {"id": line.pk, "name": line.name, "amount_fen": line.amount_fen})
 
 
 @router.post("/lists/items/{item_id}/money", response={201: MoneyOut, **ERRORS},
@@ -262,12 +262,12 @@ def money(request, item_id: int = PATH_ID):
 
 @router.post("/lists/money/{entry_id}/reverse", response={201: MoneyOut, **ERRORS}, summary="冲正一条资金记录")
 def reverse(request, payload: ReasonIn, entry_id: int = PATH_ID):
-    return 201, services.reverse_money(actor=request.user, entry_id=entry_id, reason=payload.reason)
+    return Status(201, services.reverse_money(actor=request.user, entry_id=entry_id, reason=payload.reason))
 
 
 @router.post("/lists/items/{item_id}/milestones", response={201: MilestoneOut, **ERRORS}, summary="新增里程碑")
 def add_milestone(request, payload: MilestoneIn, item_id: int = PATH_ID):
-    return 201, services.add_milestone(actor=request.user, item_id=item_id, **payload.dict())
+    return Status(201, services.add_milestone(actor=request.user, item_id=item_id, **payload.dict()))
 
 
 @router.post("/lists/milestones/{milestone_id}/done", response={200: MilestoneOut, **ERRORS}, summary="里程碑完成")
@@ -279,13 +279,13 @@ def milestone_done(request, payload: MilestoneDoneIn, milestone_id: int = PATH_I
 @router.post("/lists/items/{item_id}/follow", response={204: None, **ERRORS}, summary="关注事项")
 def follow(request, item_id: int = PATH_ID):
     services.follow(actor=request.user, item_id=item_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.delete("/lists/items/{item_id}/follow", response={204: None, **ERRORS}, summary="取消关注")
 def unfollow(request, item_id: int = PATH_ID):
     services.unfollow(actor=request.user, item_id=item_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/lists/places/{place_id}/rollup", response={200: PlaceRollupOut, **ERRORS},
