@@ -53,3 +53,8 @@ def running_project(city, people, **kw):
     services.set_budget_line(actor=people["community"], item_id=project.pk, name="材料", amount_fen=800000)
     services.set_budget_line(actor=people["community"], item_id=project.pk, name="人工", amount_fen=200000)
     return project
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
