@@ -134,3 +134,28 @@ def test_receipt_for_the_contributor(client, city, people):
     assert r.status_code == 200 and entry.receipt_no in r.content.decode() and "50.00" in r.content.decode()
     client.force_login(people["other_worker"])
     assert client.get(f"/lists/receipts/{entry.pk}/").status_code == 404
+
+
+def test_public_board_queries_do_not_grow_with_items(client, city, people, django_assert_max_num_queries):
+    def add(n):
+        for i in range(n):
+            p = services.create_item(actor=people["secretary"], kind="project", title=f"项目{Item.objects.count()}",
+                                     place_id=city.compound.pk, starts_on=START)
+            services.set_budget_line(actor=people["community"], item_id=p.pk, name="材料", amount_fen=100)
+            services.record_money(actor=people["community"], item_id=p.pk, kind="receipt", amount_fen=100,
+                                  on_date=START, party="陈大妈", source="residents")
+
+    add(3)
+    with django_assert_max_num_queries(20) as few:
+        assert client.get(f"/lists/board/{city.community.pk}/").status_code == 200
+    add(12)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        r = client.get(f"/lists/board/{city.community.pk}/")
+    assert r.content.decode().count("data-project=") == 15
+
+
+def test_public_board_in_english(client, city, people):
+    running_project(city, people)
+    r = client.get(f"/lists/board/{city.compound.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    html = r.content.decode()
+    assert "public notice of the three lists" in html and "Print the notice" in html

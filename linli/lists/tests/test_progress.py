@@ -119,3 +119,26 @@ def test_rollup_matches_a_recount_in_python(city, people):
     rows = [i for i in Item.objects.filter(kind="project") if i.status != "cancelled"]
     assert total.progress_sum == sum(services.compute_progress(i) for i in rows)
     assert total.items == len(rows)
+
+
+def test_figures_per_place_and_period(city, people):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    on_time = services.create_item(actor=people["worker"], kind="need", title="a", place_id=city.compound.pk,
+                                   starts_on=today - dt.timedelta(days=10), due_date=today)
+    late = services.create_item(actor=people["worker"], kind="problem", title="b", place_id=city.compound.pk,
+                                starts_on=today - dt.timedelta(days=10), due_date=today - dt.timedelta(days=1))
+    overdue = services.create_item(actor=people["community"], kind="problem", title="c",
+                                   place_id=city.other_compound.pk,
+                                   starts_on=today - dt.timedelta(days=10), due_date=today - dt.timedelta(days=2))
+    for item in (on_time, late):
+        for to in ("accepted", "in_progress", "done"):
+            services.change_status(actor=people["secretary"], item_id=item.pk, to=to)
+    f = selectors.figures(people["secretary"], place=city.community, start=today - dt.timedelta(days=30), end=today)
+    assert (f["registered"], f["done"], f["done_on_time"], f["overdue"]) == (3, 2, 1, 1)
+    assert f["by_kind_status"] == {("need", "done"): 1, ("problem", "done"): 1, ("problem", "proposed"): 1}
+    grid_only = selectors.figures(people["worker"], place=city.grid, start=today - dt.timedelta(days=30), end=today)
+    assert grid_only["registered"] == 2 and overdue.pk
