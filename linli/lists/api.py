@@ -91,6 +91,8 @@ class ItemFilter(Schema):
     overdue: bool = False
     owner: str | None = Field(None, max_length=20, description="me，或责任单位编号")
     under: int | None = Field(None, ge=1, le=MAX_ID, description="地点（含下级）")
+    source_kind: str | None = Field(None, max_length=16, description="来源：case / topic / decision …")
+    source_id: int | None = Field(None, ge=1, le=MAX_ID, description="来源编号")
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=10**7)
 
@@ -202,7 +204,8 @@ def list_items(request, filters: Query[ItemFilter]):
     if filters.under:
         under = get_scoped(request.user, Place.objects.all(), Verb.LISTS_VIEW, pk=filters.under)
     qs = selectors.staff_items(request.user, under=under, kind=filters.kind, status=filters.status,
-                               overdue=filters.overdue, owner=filters.owner)
+                               overdue=filters.overdue, owner=filters.owner, source_kind=filters.source_kind,
+                               source_id=filters.source_id)
     return qs[filters.offset: filters.offset + filters.limit]
 
 

@@ -71,13 +71,16 @@ def rollup(items: QuerySet, *, by: str | None = None) -> Rollup | dict:
     return {row.pop(by): Rollup(**row) for row in rows}
 
 
-def place_rollup(place: Place, *, kind: str | None = Kind.PROJECT) -> tuple[Rollup, dict[str, Rollup]]:
+def place_rollup(place: Place, *, kind: str | None = Kind.PROJECT,
+                 public_only: bool = False) -> tuple[Rollup, dict[str, Rollup]]:
     """The roll-up of a place's subtree, and of each child's subtree (compound → grid →
     community → street), from one query: items grouped by the path of the child they lie in
     (items at the place itself group under its own path)."""
     qs = Item.objects.filter(path__startswith=place.path)
     if kind is not None:
         qs = qs.filter(kind=kind)
+    if public_only:
+        qs = qs.filter(is_public=True)
     child_len = len(place.path) + 4
     groups = rollup(qs.annotate(child=Substr("path", 1, child_len)), by="child")
     total = Rollup()
@@ -96,7 +99,8 @@ def project_rollup(project: Item) -> Rollup:
 
 
 def staff_items(user, *, under: Place | None = None, kind: str | None = None, status: str | None = None,
-                overdue: bool = False, owner: str | None = None) -> QuerySet:
+                overdue: bool = False, owner: str | None = None, source_kind: str | None = None,
+                source_id: int | None = None) -> QuerySet:
     qs = scoped(user, Item.objects.all(), Verb.LISTS_VIEW, under=under.path if under else None)
     if kind in Kind.values:
         qs = qs.filter(kind=kind)
@@ -104,6 +108,11 @@ def staff_items(user, *, under: Place | None = None, kind: str | None = None, st
         qs = qs.filter(status=status)
     if overdue:
         qs = overdue_filter(qs)
+    if source_kind:
+        # From a source (a case, a topic, a decision) to the items it became.
+        qs = qs.filter(source_kind=source_kind)
+        if source_id:
+            qs = qs.filter(source_id=source_id)
     if owner == "me":
         qs = qs.filter(owner_person=user)
     elif owner and owner.isdigit():
@@ -136,7 +145,7 @@ def public_board(place: Place) -> PublicBoard:
     items = list(Item.objects.filter(path__startswith=place.path, is_public=True)
                  .select_related("place", "owner_organisation").order_by("kind", "due_date", "id"))
     lists = {k: [i for i in items if i.kind == k] for k in Kind.values}
-    total, groups = place_rollup(place)
+    total, groups = place_rollup(place, public_only=True)
     names = dict(Place.objects.filter(path__in=list(groups)).values_list("path", "name"))
     children = [(names.get(path, path), r) for path, r in sorted(groups.items()) if path != place.path]
     project_ids = [i.pk for i in lists[Kind.PROJECT]]

@@ -69,3 +69,13 @@ def test_rollup_endpoint(client, city, people):
     assert r.status_code == 200 and r.json()["total"]["progress_bp"] == 5000
     r = client.get(f"/api/v1/lists/places/{city.community.pk}/rollup", **api_headers(people["other_worker"]))
     assert r.status_code == 404
+
+
+def test_from_a_source_to_its_items(client, city, people):
+    from linli.lists import services
+
+    services.create_item(actor=people["worker"], kind="need", title="议题里的需求", place_id=city.compound.pk,
+                         source_kind="topic", source_id=27)
+    services.create_item(actor=people["worker"], kind="need", title="别的", place_id=city.compound.pk)
+    r = client.get("/api/v1/lists/items?source_kind=topic&source_id=27", **api_headers(people["worker"]))
+    assert [i["title"] for i in r.json()] == ["议题里的需求"]
