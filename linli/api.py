@@ -128,6 +128,7 @@ def _register_routers():
     from linli.cases.api import router as cases_router
     from linli.accounts.api import router as accounts_router
     from linli.deliberation.api import router as deliberation_router
+    from linli.lists.api import router as lists_router
     from linli.places.api import router as places_router
     from linli.search import router as search_router
 
@@ -138,6 +139,7 @@ def _register_routers():
     api.add_router("/", search_router)
 
     api.add_router("/", deliberation_router)
+    api.add_router("/", lists_router)
 
 
 _register_routers()

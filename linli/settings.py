@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "linli.triage",
     "linli.deliberation",
     "linli.open311",
+    "linli.lists",
 ]
 
 MIDDLEWARE = [

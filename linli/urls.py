@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("linli.notify.urls")),
 
     path("", include("linli.deliberation.urls")),
+    path("", include("linli.lists.urls")),
 ]
 
 if settings.DEBUG:

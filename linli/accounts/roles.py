@@ -42,6 +42,10 @@ class Verb(models.TextChoices):
     DELIBERATION_PROPOSE = "deliberation.propose", _("提出和附议议题")
     DELIBERATION_CONVENE = "deliberation.convene", _("召集会议、组织表决")
     DELIBERATION_SCRUTINISE = "deliberation.scrutinise", _("监票：查看每张选票的选择")
+    LISTS_VIEW = "lists.view", _("查看三张清单")
+    LISTS_MANAGE = "lists.manage", _("管理清单事项")
+    LISTS_APPROVE = "lists.approve", _("立项、取消、重启清单事项")
+    LISTS_FUND = "lists.fund", _("登记项目资金")
 
 
 V = Verb
@@ -52,22 +56,26 @@ _LOOK = frozenset({V.PLACE_VIEW, V.HOUSEHOLD_VIEW, V.RESIDENT_VIEW})
 _CASE_WORK = frozenset({V.CASE_VIEW, V.CASE_INTAKE, V.CASE_HANDLE, V.CASE_VERIFY})
 _TAKE_PART = frozenset({V.DELIBERATION_VIEW, V.DELIBERATION_PROPOSE})
 _CONVENE = _TAKE_PART | {V.DELIBERATION_CONVENE}
+# The three lists: grid staff keep them; the community approves projects, records money.
+_LISTS_KEEP = frozenset({V.LISTS_VIEW, V.LISTS_MANAGE})
 
 ROLE_VERBS: dict[str, frozenset] = {
     Role.STREET_OFFICIAL: _ALL,
     Role.COMMUNITY_SECRETARY: _ALL,
-    Role.COMMUNITY_WORKER: _GRID_STAFF | _CASE_WORK | _CONVENE | {V.PLACE_MANAGE, V.PEOPLE_IMPORT, V.CASE_DISPATCH},
-    Role.AREA_HEAD: _GRID_STAFF | _CASE_WORK | _CONVENE,
-    Role.GRID_HEAD: _GRID_STAFF | _CASE_WORK | _CONVENE | {V.PEOPLE_IMPORT},
-    Role.GRID_WORKER: _GRID_STAFF | _CASE_WORK | _CONVENE,
+    Role.COMMUNITY_WORKER: _GRID_STAFF | _CASE_WORK | _CONVENE | _LISTS_KEEP | {
+        V.PLACE_MANAGE, V.PEOPLE_IMPORT, V.CASE_DISPATCH, V.LISTS_FUND},
+    Role.AREA_HEAD: _GRID_STAFF | _CASE_WORK | _CONVENE | _LISTS_KEEP,
+    Role.GRID_HEAD: _GRID_STAFF | _CASE_WORK | _CONVENE | _LISTS_KEEP | {V.PEOPLE_IMPORT},
+    Role.GRID_WORKER: _GRID_STAFF | _CASE_WORK | _CONVENE | _LISTS_KEEP,
     # Building heads and party-member households know their neighbours but see masked data;
     # building heads settle small matters themselves (小事不出家门).
-    Role.BUILDING_HEAD: _LOOK | _CONVENE | {V.CASE_VIEW, V.CASE_INTAKE, V.CASE_HANDLE},
-    Role.PARTY_MEMBER_HOUSEHOLD: _LOOK | _TAKE_PART | {V.CASE_VIEW, V.CASE_INTAKE},
-    Role.BRANCH_SECRETARY: _LOOK | _CONVENE | {V.CASE_VIEW, V.CASE_INTAKE},
-    Role.PROPERTY_MANAGER: frozenset({V.PLACE_VIEW, V.DELIBERATION_VIEW}),
-    # The owners' committee convenes owners' assemblies and their votes (art. 278).
-    Role.OWNERS_COMMITTEE: frozenset({V.PLACE_VIEW}) | _CONVENE,
+    Role.BUILDING_HEAD: _LOOK | _CONVENE | {V.CASE_VIEW, V.CASE_INTAKE, V.CASE_HANDLE, V.LISTS_VIEW},
+    Role.PARTY_MEMBER_HOUSEHOLD: _LOOK | _TAKE_PART | {V.CASE_VIEW, V.CASE_INTAKE, V.LISTS_VIEW},
+    Role.BRANCH_SECRETARY: _LOOK | _CONVENE | {V.CASE_VIEW, V.CASE_INTAKE, V.LISTS_VIEW},
+    Role.PROPERTY_MANAGER: frozenset({V.PLACE_VIEW, V.DELIBERATION_VIEW, V.LISTS_VIEW}),
+    # The owners' committee convenes owners' assemblies and their votes (art. 278) and keeps
+    # the residents' pooled money of its compound (seed 001).
+    Role.OWNERS_COMMITTEE: frozenset({V.PLACE_VIEW, V.LISTS_VIEW, V.LISTS_FUND}) | _CONVENE,
     # Department staff see and handle only the cases referred or co-handled to their
     # organisation: granted by relation in linli.cases.models.Case.extra_scope_q.
     Role.DEPARTMENT_STAFF: _LOOK | {V.DELIBERATION_VIEW},

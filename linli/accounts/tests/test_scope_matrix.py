@@ -12,25 +12,28 @@ from linli.places.models import Household, Place, Resident
 ALL = {"place.view", "place.manage", "household.view", "household.manage", "resident.view",
        "resident.manage", "resident.unmask", "people.import", "role.manage", "audit.view",
        "case.view", "case.intake", "case.handle", "case.verify", "case.dispatch",
-       "deliberation.view", "deliberation.propose", "deliberation.convene", "deliberation.scrutinise"}
+       "deliberation.view", "deliberation.propose", "deliberation.convene", "deliberation.scrutinise",
+       "lists.view", "lists.manage", "lists.approve", "lists.fund"}
 GRID_STAFF = {"place.view", "household.view", "household.manage", "resident.view", "resident.manage",
               "resident.unmask"}
 LOOK = {"place.view", "household.view", "resident.view"}
 CASE_WORK = {"case.view", "case.intake", "case.handle", "case.verify"}
 TAKE_PART = {"deliberation.view", "deliberation.propose"}
 CONVENE = TAKE_PART | {"deliberation.convene"}
+LISTS_KEEP = {"lists.view", "lists.manage"}
 EXPECTED_INSIDE = {
     "street_official": ALL,
     "community_secretary": ALL,
-    "community_worker": GRID_STAFF | CASE_WORK | CONVENE | {"place.manage", "people.import", "case.dispatch"},
-    "area_head": GRID_STAFF | CASE_WORK | CONVENE,
-    "grid_head": GRID_STAFF | CASE_WORK | CONVENE | {"people.import"},
-    "grid_worker": GRID_STAFF | CASE_WORK | CONVENE,
-    "building_head": LOOK | CONVENE | {"case.view", "case.intake", "case.handle"},
-    "party_member_household": LOOK | TAKE_PART | {"case.view", "case.intake"},
-    "branch_secretary": LOOK | CONVENE | {"case.view", "case.intake"},
-    "property_manager": {"place.view", "deliberation.view"},
-    "owners_committee": {"place.view"} | CONVENE,
+    "community_worker": GRID_STAFF | CASE_WORK | CONVENE | LISTS_KEEP | {"place.manage", "people.import",
+                                                                        "case.dispatch", "lists.fund"},
+    "area_head": GRID_STAFF | CASE_WORK | CONVENE | LISTS_KEEP,
+    "grid_head": GRID_STAFF | CASE_WORK | CONVENE | LISTS_KEEP | {"people.import"},
+    "grid_worker": GRID_STAFF | CASE_WORK | CONVENE | LISTS_KEEP,
+    "building_head": LOOK | CONVENE | {"case.view", "case.intake", "case.handle", "lists.view"},
+    "party_member_household": LOOK | TAKE_PART | {"case.view", "case.intake", "lists.view"},
+    "branch_secretary": LOOK | CONVENE | {"case.view", "case.intake", "lists.view"},
+    "property_manager": {"place.view", "deliberation.view", "lists.view"},
+    "owners_committee": {"place.view", "lists.view", "lists.fund"} | CONVENE,
     "department_staff": LOOK | {"deliberation.view"},
     "volunteer": {"place.view"} | TAKE_PART,
     "resident": LOOK | TAKE_PART,

@@ -9,6 +9,7 @@ from linli.accounts.models import Organisation, RoleAssignment, User
 from linli.demo.cases import load_demo_cases, train_demo_triage
 from linli.demo.city import MARKER, DemoBuilder
 from linli.demo.deliberation import load_demo_deliberation
+from linli.demo.lists import load_demo_lists
 from linli.places.models import Household, Ownership, Place, Resident
 
 
@@ -39,6 +40,7 @@ class Command(BaseCommand):
             DemoBuilder(scale=scale).build()
             n_cases = load_demo_cases(scale=scale)
             load_demo_deliberation()
+            load_demo_lists()
             model = train_demo_triage()
         seconds = time.monotonic() - started
         kinds = dict(Place.objects.values_list("kind__code").annotate(n=Count("id")).values_list("kind__code", "n"))
