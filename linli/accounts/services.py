@@ -18,6 +18,7 @@ from linli.core.audit import record_audit
 from linli.core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from linli.core.models import AuditEntry
 from linli.core.identity import validate_mobile
+from linli.core.text import clean_text
 from linli.places.models import Place
 
 from . import scope
@@ -133,7 +134,7 @@ def password_login(*, username: str, password: str, ip: str | None = None) -> Us
 def issue_api_token(*, user: User, name: str) -> str:
     """Create a token and return it once; only its hash is kept."""
     raw = "ll_" + secrets.token_urlsafe(32)
-    name = (name or "").strip()[:100] or "token"
+    name = clean_text(name, field="name", multiline=False)[:100] or "token"
     with transaction.atomic():
         ApiToken.objects.create(user=user, name=name, key_hash=_token_hash(raw), prefix=raw[:8])
         record_audit(actor=user, action="api_token.create", target=user, data={"name": name})
@@ -182,7 +183,7 @@ def create_user(*, actor, display_name: str, phone: str | None = None, username:
     """Accounts are opened by staff, the importer or the demo loader."""
     if not actor.is_superuser and not scope.prefixes(actor, Verb.ROLE_MANAGE):
         raise Forbidden(_("您没有权限开通账号"), code="forbidden")
-    display_name = (display_name or "").strip()
+    display_name = clean_text(display_name, field="display_name", multiline=False)
     if len(display_name) > 50:
         raise Invalid(_("姓名不能超过50个字"), code="too_long", field="display_name")
     if phone:
@@ -213,7 +214,7 @@ def assign_role(*, actor, user_id: int, role: str, place_id: int | None = None,
     actor needs role.manage over every place the role will reach."""
     if role not in Role.values:
         raise Invalid(_("角色无效"), code="invalid_choice", field="role")
-    title = (title or "").strip()
+    title = clean_text(title, field="title", multiline=False)
     if len(title) > 50:
         raise Invalid(_("职务不能超过50个字"), code="too_long", field="title")
     # Lock the user: two simultaneous identical assignments must not both pass the check below.

@@ -10,6 +10,7 @@ from linli.accounts.scope import get_scoped
 from linli.core.errors import Invalid
 from linli.core.idempotency import run_idempotent
 from linli.core.schemas import ERRORS
+from linli.core.schemas import text as FreeText
 from linli.places.models import Place
 
 from . import selectors, services
@@ -36,13 +37,13 @@ class CategoryOut(Schema):
 
 
 class CaseIn(Schema):
-    text: str = Field(..., max_length=2000, description="问题描述")
+    text: FreeText(2000, description="问题描述")
     place_id: int | None = Field(None, ge=1, le=2**63 - 1)
     lat: float | None = Field(None, ge=-90, le=90)
     lng: float | None = Field(None, ge=-180, le=180)
     category: str | None = Field(None, max_length=48, description="类别代码；省略则自动建议")
     channel: str = Field("resident", max_length=16)
-    contact_name: str = Field("", max_length=50)
+    contact_name: FreeText(50, multiline=False) = ""
     contact_phone: str = Field("", max_length=20)
     is_public: bool = False
     priority: int = Field(1, ge=1, le=3)
@@ -109,43 +110,43 @@ class CaseDetailOut(CaseOut):
 
 
 class NoteIn(Schema):
-    text: str = Field(..., max_length=2000)
+    text: FreeText(2000)
 
 
 class ReasonIn(Schema):
-    reason: str = Field(..., max_length=2000)
+    reason: FreeText(2000)
 
 
 class ReferIn(Schema):
     organisation_id: int = ID
-    reason: str = Field(..., max_length=2000)
+    reason: FreeText(2000)
 
 
 class CohandleIn(Schema):
     organisation_ids: list[int] = Field(..., min_length=1, max_length=20)
-    instruction: str = Field("", max_length=500)
+    instruction: FreeText(500) = ""
     days: int | None = Field(None, ge=1, le=365)
 
 
 class AnswerIn(Schema):
-    answer: str = Field(..., max_length=2000)
+    answer: FreeText(2000)
 
 
 class CloseIn(Schema):
     outcome: str = Field(..., max_length=16)
-    note: str = Field("", max_length=2000)
+    note: FreeText(2000) = ""
 
 
 class RateIn(Schema):
     rating: str = Field(..., max_length=16)
     solved: bool | None = None
-    comment: str = Field("", max_length=500)
+    comment: FreeText(500) = ""
     return_visit: bool = False
 
 
 class MergeIn(Schema):
     into_id: int = ID
-    note: str = Field("", max_length=2000)
+    note: FreeText(2000) = ""
 
 
 class DuplicateOut(Schema):
@@ -255,7 +256,7 @@ def submit(request, payload: CaseIn):
 
 
 class SimilarQuery(Schema):
-    text: str = Field(..., min_length=1, max_length=2000)
+    text: FreeText(2000, min_length=1)
     place_id: int | None = Field(None, ge=1, le=2**63 - 1)
     lat: float | None = Field(None, ge=-90, le=90)
     lng: float | None = Field(None, ge=-180, le=180)
@@ -318,7 +319,7 @@ def _accept(request, case_id, _p):
 
 class ClassifyIn(Schema):
     category: str = Field(..., max_length=48)
-    note: str = Field("", max_length=2000)
+    note: FreeText(2000) = ""
 
 
 @_action("classify", "确认或更正类别", ClassifyIn)
@@ -389,7 +390,7 @@ def _merge(request, case_id, p):
 
 
 class TaskAnswerIn(Schema):
-    answer: str = Field(..., max_length=2000)
+    answer: FreeText(2000)
 
 
 @router.post("/case-tasks/{task_id}/complete", response={200: dict, **ERRORS}, summary="完成协办任务")

@@ -19,6 +19,7 @@ from linli.core.audit import record_audit
 from linli.core.errors import Conflict, Forbidden, Invalid, NotFound
 from linli.core.identity import validate_mobile
 from linli.core.paths import ancestors_paths
+from linli.core.text import clean_text
 from linli.notify.services import enqueue
 from linli.places.models import Place
 
@@ -149,7 +150,7 @@ def _is_reporter(actor, case: Case) -> bool:
 
 
 def _clean_text(text: str, *, field: str = "text", required: bool = True) -> str:
-    text = (text or "").strip()
+    text = clean_text(text, field=field, multiline=True)  # the one text rule: no NUL, no control chars
     if required and len(text) < 2:
         raise Invalid(_("请描述问题（至少2个字）"), code="required", field=field)
     if len(text) > MAX_TEXT:

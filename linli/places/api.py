@@ -94,9 +94,9 @@ class PlaceCountsPageOut(Schema):
 
 class PlaceIn(Schema):
     parent_id: Id | None = Field(None, description="上级地点；省略表示顶级（仅管理员）")
-    kind: text(32) = Field(..., description="层级代码，如 grid、compound、building、dwelling", examples=["compound"])
-    name: text(100, min_length=1)
-    code: text(32) = ""
+    kind: text(32, multiline=False) = Field(..., description="层级代码，如 grid、compound、building、dwelling", examples=["compound"])
+    name: text(100, min_length=1, multiline=False)
+    code: text(32, multiline=False) = ""
     boundary: Boundary | None = None
     lat: Latitude | None = None
     lng: Longitude | None = None
@@ -105,8 +105,8 @@ class PlaceIn(Schema):
 class PlacePatchIn(Schema):
     """Only the fields sent are changed; boundary, lat and lng may be set to null."""
 
-    name: text(100, min_length=1) = None
-    code: text(32) = None
+    name: text(100, min_length=1, multiline=False) = None
+    code: text(32, multiline=False) = None
     boundary: Boundary | None = None
     lat: Latitude | None = None
     lng: Longitude | None = None
@@ -135,11 +135,11 @@ class HouseholdOut(Schema):
 
 class ResidentIn(Schema):
     household_id: Id
-    name: text(50, min_length=1)
+    name: text(50, min_length=1, multiline=False)
     gender: Gender | None = Field(None, description="M 男 / F 女；有身份证号时可省略")
     birth_date: dt.date | None = None
-    id_number: text(32) | None = None
-    phone: text(20) | None = None
+    id_number: text(32, multiline=False) | None = None
+    phone: text(20, multiline=False) | None = None
     relation: Relation = "other"
     lives_here: bool = True
     care_tags: list[text(32)] = Field(default_factory=list, max_length=20)
@@ -148,11 +148,11 @@ class ResidentIn(Schema):
 class ResidentPatchIn(Schema):
     """Only the fields sent are changed."""
 
-    name: text(50, min_length=1) = None
+    name: text(50, min_length=1, multiline=False) = None
     gender: Gender = None
     birth_date: dt.date = None
-    id_number: text(32) = None
-    phone: text(20) = None
+    id_number: text(32, multiline=False) = None
+    phone: text(20, multiline=False) = None
     relation: Relation = None
     lives_here: bool = None
     care_tags: list[text(32)] = Field(None, max_length=20)

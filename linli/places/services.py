@@ -19,6 +19,7 @@ from linli.core.audit import record_audit
 from linli.core.errors import Conflict, Forbidden, Invalid, NotFound
 from linli.core.identity import parse_id_number, validate_mobile
 from linli.core.paths import MAX_CHILDREN, segment
+from linli.core.text import clean_text
 
 from .models import CareTag, Dwelling, Household, Ownership, Place, PlaceKind, Resident
 
@@ -65,7 +66,7 @@ def _ancestor_paths(path: str) -> list[str]:
 
 
 def _clean_place_fields(*, name: str, boundary, lat, lng) -> str:
-    name = (name or "").strip()
+    name = clean_text(name, field="name", multiline=False)
     if not name:
         raise Invalid(_("请填写名称"), code="required", field="name")
     if len(name) > 100:
@@ -120,7 +121,8 @@ def create_place(*, actor, parent_id: int | None, kind_code: str, name: str, cod
         raise Conflict(_("同一上级下已有同名地点"), code="duplicate_name", field="name")
     [path] = allocate_child_paths(parent)
     place = Place.objects.create(path=path, depth=len(path) // 4, parent=parent, kind=kind, name=name,
-                                 code=(code or "").strip(), boundary=boundary, lat=lat, lng=lng)
+                                 code=clean_text(code, field="code", max_length=32, multiline=False),
+                                 boundary=boundary, lat=lat, lng=lng)
     if kind.code == "dwelling":
         Dwelling.objects.create(place=place)
     if audit:
@@ -146,9 +148,11 @@ def update_place(*, actor, place_id: int, name: str | None = None, code: str | N
             raise Conflict(_("同一上级下已有同名地点"), code="duplicate_name", field="name")
         changes["name"] = [place.name, new_name]
         place.name = new_name
-    if code is not None and code.strip() != place.code:
-        changes["code"] = [place.code, code.strip()]
-        place.code = code.strip()
+    if code is not None:
+        code = clean_text(code, field="code", max_length=32, multiline=False)
+    if code is not None and code != place.code:
+        changes["code"] = [place.code, code]
+        place.code = code
     for field, value in (("boundary", boundary), ("lat", lat), ("lng", lng)):
         if value is not ...:
             changes[field] = "changed"
@@ -274,7 +278,12 @@ def clean_resident_fields(data: dict, *, existing: Resident | None = None) -> di
     def fail(field, exc):
         errors.append({"field": field, "message": exc.message, "code": exc.code})
 
-    name = (data.get("name") or "").strip() if "name" in data or existing is None else None
+    name = None
+    if "name" in data or existing is None:
+        try:
+            name = clean_text(data.get("name"), field="name", multiline=False)
+        except Invalid as exc:
+            fail("name", exc)
     if name is not None:
         if not name:
             errors.append({"field": "name", "message": _("请填写姓名"), "code": "required"})
@@ -433,7 +442,7 @@ def reveal_resident_pii(*, actor, resident_id: int, reason: str) -> dict:
     if resident is None:
         raise NotFound(_("居民不存在"), code="not_found")
     require(actor, Verb.RESIDENT_UNMASK, resident)
-    reason = (reason or "").strip()
+    reason = clean_text(reason, field="reason")
     if len(reason) < 2:
         raise Invalid(_("请填写查看原因"), code="reason_required", field="reason")
     if len(reason) > 200:
