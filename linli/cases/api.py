@@ -5,6 +5,7 @@ from ninja import File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from linli.accounts.display import AS_RESIDENT, AS_STAFF, display_name_for
 from linli.accounts.roles import Verb
 from linli.accounts.scope import get_scoped
 from linli.core.errors import Invalid
@@ -14,7 +15,7 @@ from linli.core.schemas import text as FreeText
 from linli.places.models import Place
 
 from . import selectors, services
-from .models import Case, Category
+from .models import Case, CaseEvent, Category
 
 router = Router(tags=["cases"])
 
@@ -62,8 +63,13 @@ class EventOut(Schema):
         return obj.get_kind_display()
 
     @staticmethod
-    def resolve_actor(obj):
-        return str(obj.actor) if obj.actor_id else None
+    def resolve_actor(obj, context):
+        # One rule with the pages: residents' own events name them only to the case's handlers.
+        if not obj.actor_id:
+            return None
+        request = (context or {}).get("request")
+        return display_name_for(getattr(request, "user", None), obj.actor,
+                                AS_RESIDENT if obj.kind in CaseEvent.RESIDENT_SIDE else AS_STAFF, over=obj.case)
 
 
 class CaseOut(Schema):
