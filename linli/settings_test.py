@@ -7,3 +7,8 @@ import os
 os.environ["LINLI_MODE"] = "test"
 
 from linli.settings import *  # noqa: E402,F401,F403
+
+# Tests build lists of 30 cases from one reporter in a moment; the per-person limit on new cases
+# (linli.cases.limits) is tested with its production values in linli/cases/tests/test_case_rate.py.
+LINLI_CASE_RATE_RESIDENT = (10_000, 3600)
+LINLI_CASE_RATE_STAFF = (10_000, 3600)

@@ -16,6 +16,7 @@ from linli.places.models import Place
 
 from . import selectors, services
 from .models import Case, CaseEvent, Category
+from .views_figures import supervised_place
 
 router = Router(tags=["cases"])
 
@@ -407,14 +408,14 @@ def complete_task(request, payload: TaskAnswerIn, task_id: int = PATH_ID):
 
 @router.get("/figures", response={200: FiguresOut, **ERRORS}, summary="办理指标（来自原始记录）")
 def figures(request, under: int = Query(..., ge=1, le=2**63 - 1), days: int = Query(30, ge=1, le=3660)):
-    place = get_scoped(request.user, Place.objects.all(), Verb.CASE_VIEW, pk=under)
+    place = supervised_place(request.user, under)  # one predicate with the figures page
     return selectors.figures(request.user, under=place, period=_period(days))
 
 
 @router.get("/hot-spots", response={200: list[HotSpotOut], **ERRORS}, summary="热点：各网格/小区 × 类别")
 def hot_spots(request, under: int = Query(..., ge=1, le=2**63 - 1), days: int = Query(30, ge=1, le=3660),
               kind: str = Query("grid", pattern="^(grid|compound)$")):
-    place = get_scoped(request.user, Place.objects.all(), Verb.CASE_VIEW, pk=under)
+    place = supervised_place(request.user, under)  # one predicate with the hot-spot page
     return [{"place_id": r["place"].pk, "place_name": r["place"].name, "category": r["category"],
              "category_name": r["category_name"], "count": r["count"]}
             for r in selectors.hot_spots(request.user, under=place, period=_period(days), kind=kind)]

@@ -23,6 +23,7 @@ from linli.core.text import clean_text
 from linli.notify.services import enqueue
 from linli.places.models import Place
 
+from .limits import check_case_rate
 from .models import LADDER, Case, CaseEvent, CaseSupporter, CaseTask, Category, Level, RoutingRule
 
 MAX_TEXT = 2000
@@ -183,6 +184,7 @@ def submit_case(*, actor, text: str, channel: str, place_id: int | None = None, 
     """Open a case from any channel. Residents report for themselves; staff channels (phone,
     walk-in, patrol, visit, meeting, hotline) need the intake verb at the place; an
     integration (Open311, an API client with its key) files for an anonymous contact."""
+    check_case_rate(actor, via_integration=via_integration)  # per-person limit, under a row lock
     errors = []
     if channel not in Case.Channel.values:
         errors.append({"field": "channel", "message": _("来源渠道无效"), "code": "invalid_choice"})
