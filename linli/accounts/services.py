@@ -34,6 +34,9 @@ SMS_PER_NUMBER_DAY = 10
 SMS_PER_IP_HOUR = 30
 # Password log-in (staff): failures per user name and per address in a window.
 LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+# Failures are counted per (account, address) and per address, not per account alone: five
+# wrong guesses from anywhere used to lock a staff member out for everyone (issue 10 §9); now a
+# correct password from a clean address still logs in.
 LOGIN_FAILURES_PER_USER = 5
 LOGIN_FAILURES_PER_IP = 20
 
@@ -109,17 +112,21 @@ def verify_sms_code(*, phone: str, code: str) -> User:
 
 def _failed_logins(*, since, username: str = "", ip: str | None = None) -> int:
     qs = AuditEntry.objects.filter(kind="user.login_failed", target_type="login", at__gte=since)
-    return qs.filter(target_id=username[:64]).count() if username else qs.filter(data__ip=ip).count()
+    if username:
+        qs = qs.filter(target_id=username[:64])
+    if ip:
+        qs = qs.filter(data__ip=ip)
+    return qs.count()
 
 
 def password_login(*, username: str, password: str, ip: str | None = None) -> User:
     """Staff log in with a password (everyone else by SMS code). Failures are written to the
-    audit log and limited per user name and per address; the message never says which of
+    audit log and limited per (user name, address) and per address; the message never says which of
     name and password was wrong."""
     username = (username or "").strip()[:150]
     now = timezone.now()
     since = now - LOGIN_FAILURE_WINDOW
-    if (_failed_logins(since=since, username=username) >= LOGIN_FAILURES_PER_USER
+    if (_failed_logins(since=since, username=username, ip=ip) >= LOGIN_FAILURES_PER_USER
             or (ip and _failed_logins(since=since, ip=ip) >= LOGIN_FAILURES_PER_IP)):
         raise TooManyRequests(_("登录失败次数过多，请15分钟后再试"), code="login_rate_limited")
     user = authenticate(None, username=username, password=password or "") if username else None
