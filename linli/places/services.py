@@ -4,6 +4,7 @@ admin and the demo loader all call these; none saves a model itself."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal
 
 from django.apps import apps
@@ -13,7 +14,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
 
 from linli.accounts.roles import Verb
-from linli.accounts.scope import require
+from linli.accounts.scope import allowed, require
 from linli.core import pii
 from linli.core.audit import record_audit
 from linli.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -22,6 +23,8 @@ from linli.core.paths import MAX_CHILDREN, segment
 from linli.core.text import clean_text
 
 from .models import CareTag, Dwelling, Household, Ownership, Place, PlaceKind, Resident
+
+security_log = logging.getLogger("linli.security")
 
 # ---------------------------------------------------------------- places
 
@@ -271,7 +274,7 @@ def create_household(*, actor, dwelling_id: int, tenure: str = Household.Tenure.
     return household
 
 
-def clean_resident_fields(data: dict, *, existing: Resident | None = None) -> dict:
+def clean_resident_fields(data: dict, *, existing: Resident | None = None, actor=None) -> dict:
     """Validate resident fields; raise one Invalid carrying every field error."""
     errors, out = [], {}
 
@@ -298,7 +301,15 @@ def clean_resident_fields(data: dict, *, existing: Resident | None = None) -> di
             dup = Resident.objects.filter(id_number_hash=pii.lookup_hash(number))
             if existing is not None:
                 dup = dup.exclude(pk=existing.pk)
-            if dup.exists():
+            other = dup.only("pk", "path").first()
+            if other is not None and actor is not None and not allowed(actor, Verb.RESIDENT_VIEW, other):
+                # Registered outside the actor's reach: do not confirm that it exists anywhere
+                # (issue 10 §8); the attempt goes to the security log for the supervisor.
+                security_log.warning("resident id number registered outside the actor's scope: actor=%s "
+                                     "resident=%s", actor.pk, existing.pk if existing else None)
+                errors.append({"field": "id_number", "message": _("该身份证号不能登记在此，请联系上级核实"),
+                               "code": "id_number_unavailable"})
+            elif other is not None:
                 errors.append({"field": "id_number", "message": _("该身份证号已登记"), "code": "duplicate_id_number"})
         except Invalid as exc:
             fail("id_number", exc)
@@ -359,7 +370,7 @@ def create_resident(*, actor, household_id: int, **data) -> Resident:
     if household is None:
         raise NotFound(_("住户不存在"), code="not_found", field="household_id")
     require(actor, Verb.RESIDENT_MANAGE, household)
-    clean = clean_resident_fields(data)
+    clean = clean_resident_fields(data, actor=actor)
     resident = Resident(household=household, path=household.path)
     _apply(resident, clean)
     resident.save()
@@ -393,7 +404,7 @@ def update_resident(*, actor, resident_id: int, **data) -> Resident:
     if resident is None:
         raise NotFound(_("居民不存在"), code="not_found")
     require(actor, Verb.RESIDENT_MANAGE, resident)
-    clean = clean_resident_fields(data, existing=resident)
+    clean = clean_resident_fields(data, existing=resident, actor=actor)
     changed = _apply(resident, clean)
     if changed:
         resident.save()
