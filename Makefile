@@ -4,6 +4,9 @@ SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 PY := .venv/bin/python
+# linli refuses to start without its own keys unless told it is a demo or development copy
+# (linli/settings.py). Every target here is one; production starts with scripts/serve.sh.
+export LINLI_MODE ?= demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

@@ -59,6 +59,7 @@ with psycopg.connect(admin_url, autocommit=True) as admin:
     admin.execute(f'CREATE DATABASE "{DB_NAME}"')
 os.environ["DATABASE_URL"] = urlunparse(urlparse(base)._replace(path="/" + DB_NAME))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
+os.environ.setdefault("LINLI_MODE", "development")
 os.environ.setdefault("LINLI_VAR_DIR", str(ROOT / "var" / "bench"))
 # As in production: with DEBUG on, Django keeps every query's SQL, which costs the side
 # with more queries more.

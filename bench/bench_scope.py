@@ -14,6 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
+os.environ.setdefault("LINLI_MODE", "development")
 os.environ.setdefault("LINLI_VAR_DIR", str(ROOT / "var" / "bench"))
 # As in production: with DEBUG on, Django keeps every query's SQL.
 os.environ.setdefault("LINLI_DEBUG", "0")

@@ -4,11 +4,14 @@ always as {"errors": [{"field", "message", "code"}]} in the request's language."
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.openapi.docs import Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 from ninja.security import APIKeyCookie, HttpBearer
@@ -56,6 +59,20 @@ class SessionAuth(APIKeyCookie):
         return user
 
 
+class VendoredSwagger(Swagger):
+    """Swagger UI from linli/static/vendor/swagger-ui (scripts/vendor.sh), never a CDN; the
+    online validator badge is off, so the docs page makes no outside request either."""
+
+    template = "api/swagger.html"
+
+    def render_page(self, request, api, **kwargs):
+        from django.shortcuts import render
+
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {"swagger_settings": json.dumps(self.settings), "api": api, "add_csrf": True}
+        return render(request, self.template, context)
+
+
 api = NinjaAPI(
     title="linli 邻里 API",
     version="1",
@@ -66,6 +83,7 @@ api = NinjaAPI(
     auth=[TokenAuth(), SessionAuth()],
     renderer=ReadableJSONRenderer(),
     docs_url="/docs",
+    docs=VendoredSwagger(settings={"validatorUrl": None}),
     openapi_url="/openapi.json",
 )
 

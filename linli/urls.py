@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
@@ -24,9 +23,9 @@ urlpatterns = [
     path("", include("linli.lists.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
+# No /media/ route in any mode: case photos go through cases:photo, which checks scope.
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-
+handler400 = "linli.accounts.views.bad_request"
+handler403 = "linli.accounts.views.permission_denied"
 handler404 = "linli.accounts.views.page_not_found"
+handler500 = "linli.accounts.views.server_error"

@@ -8,6 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
+# Benchmarks run on throw-away data with development keys.
+export LINLI_MODE=${LINLI_MODE:-development}
 SCALE=${BENCH_SCALE:-0.1}
 DB=${BENCH_DB:-linli_bench}
 if [ -z "${DATABASE_URL:-}" ]; then

@@ -19,7 +19,8 @@ def main() -> int:
     if check:
         subprocess.run([sys.executable, "manage.py", "makemessages", "-l", "en", "--no-obsolete",
                         "-i", ".venv/*", "-i", "bench/*", "-i", "var/*", "-i", "artifacts/*", "-v0"],
-                       cwd=ROOT, check=True, env={**os.environ, "DJANGO_SETTINGS_MODULE": "linli.settings"})
+                       cwd=ROOT, check=True, env={**os.environ, "DJANGO_SETTINGS_MODULE": "linli.settings",
+                            "LINLI_MODE": "development"})
     status = 0
     for po_path in sorted(LOCALE.glob("*/LC_MESSAGES/django.po")):
         po = polib.pofile(str(po_path))

@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export DJANGO_ALLOW_ASYNC_UNSAFE=true   # Playwright's sync API runs an event loop in the test thread
 mkdir -p artifacts/screenshots
+# pytest runs with linli.settings_test (pyproject), which sets LINLI_MODE=test itself; the
+# production-mode tests start their own gunicorn with production settings and keys.
+unset DJANGO_SETTINGS_MODULE
 status=0
 
 $PY scripts/compile_messages.py --check || status=1

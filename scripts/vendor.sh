@@ -12,6 +12,10 @@ LEAFLET_VERSION="${LEAFLET_VERSION:-1.9.4}"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT INT TERM
 
+# Source maps are not shipped: drop the references to them, or the static-files manifest
+# (collectstatic in production) fails looking for the missing .map files.
+strip_source_maps() { sed -i '/sourceMappingURL=/d' "$@"; }
+
 mkdir -p "$DEST"
 cd "$TMP"
 TARBALL=$(npm pack --silent "htmx.org@$HTMX_VERSION" | tail -n 1)
@@ -30,6 +34,20 @@ mkdir -p "$DEST/leaflet/images"
 cp package/dist/leaflet.js package/dist/leaflet.css "$DEST/leaflet/"
 cp package/dist/images/*.png "$DEST/leaflet/images/"
 cp package/LICENSE "$DEST/leaflet/LICENSE"
+strip_source_maps "$DEST/leaflet/leaflet.js"
 VERSION=$(node -p "require('./package/package.json').version")
 echo "$VERSION" > "$DEST/leaflet/VERSION"
 echo "leaflet $VERSION -> $DEST/leaflet/"
+
+# Swagger UI for /api/v1/docs: the bundle, its stylesheet and the licence (no CDN).
+SWAGGER_UI_VERSION="${SWAGGER_UI_VERSION:-5}"
+TARBALL=$(npm pack --silent "swagger-ui-dist@$SWAGGER_UI_VERSION" | tail -n 1)
+tar -xzf "$TARBALL"
+rm -rf "$DEST/swagger-ui"
+mkdir -p "$DEST/swagger-ui"
+cp package/swagger-ui-bundle.js package/swagger-ui.css package/LICENSE "$DEST/swagger-ui/"
+strip_source_maps "$DEST/swagger-ui/swagger-ui-bundle.js" "$DEST/swagger-ui/swagger-ui.css"
+VERSION=$(node -p "require('./package/package.json').version")
+echo "$VERSION" > "$DEST/swagger-ui/VERSION"
+echo "swagger-ui-dist $VERSION -> $DEST/swagger-ui/"
+rm -rf package "$TARBALL"

@@ -25,12 +25,12 @@ RoleCode = Literal[tuple(Role.values)]
 
 
 class SmsRequestIn(Schema):
-    phone: text(20) = Field(..., description="大陆手机号")
+    phone: text(20, multiline=False) = Field(..., description="大陆手机号")
 
 
 class SmsVerifyIn(Schema):
-    phone: text(20)
-    code: text(10)
+    phone: text(20, multiline=False)
+    code: text(10, multiline=False)
     token_name: text(100) = "app"
 
 
@@ -111,7 +111,7 @@ class RoleIn(Schema):
     role: RoleCode
     place_id: Id | None = Field(None, description="角色所在地点（部门工作人员除外）")
     organisation_id: Id | None = Field(None, description="所属组织（部门工作人员必填）")
-    title: text(50) = ""
+    title: text(50, multiline=False) = ""
     is_lead: bool = False
 
 

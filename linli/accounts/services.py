@@ -18,6 +18,7 @@ from linli.core.audit import record_audit
 from linli.core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from linli.core.models import AuditEntry
 from linli.core.identity import validate_mobile
+from linli.core.text import clean_text
 from linli.places.models import Place
 
 from . import scope
@@ -33,6 +34,9 @@ SMS_PER_NUMBER_DAY = 10
 SMS_PER_IP_HOUR = 30
 # Password log-in (staff): failures per user name and per address in a window.
 LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+# Failures are counted per (account, address) and per address, not per account alone: five
+# wrong guesses from anywhere used to lock a staff member out for everyone (issue 10 §9); now a
+# correct password from a clean address still logs in.
 LOGIN_FAILURES_PER_USER = 5
 LOGIN_FAILURES_PER_IP = 20
 
@@ -108,17 +112,21 @@ def verify_sms_code(*, phone: str, code: str) -> User:
 
 def _failed_logins(*, since, username: str = "", ip: str | None = None) -> int:
     qs = AuditEntry.objects.filter(kind="user.login_failed", target_type="login", at__gte=since)
-    return qs.filter(target_id=username[:64]).count() if username else qs.filter(data__ip=ip).count()
+    if username:
+        qs = qs.filter(target_id=username[:64])
+    if ip:
+        qs = qs.filter(data__ip=ip)
+    return qs.count()
 
 
 def password_login(*, username: str, password: str, ip: str | None = None) -> User:
     """Staff log in with a password (everyone else by SMS code). Failures are written to the
-    audit log and limited per user name and per address; the message never says which of
+    audit log and limited per (user name, address) and per address; the message never says which of
     name and password was wrong."""
     username = (username or "").strip()[:150]
     now = timezone.now()
     since = now - LOGIN_FAILURE_WINDOW
-    if (_failed_logins(since=since, username=username) >= LOGIN_FAILURES_PER_USER
+    if (_failed_logins(since=since, username=username, ip=ip) >= LOGIN_FAILURES_PER_USER
             or (ip and _failed_logins(since=since, ip=ip) >= LOGIN_FAILURES_PER_IP)):
         raise TooManyRequests(_("登录失败次数过多，请15分钟后再试"), code="login_rate_limited")
     user = authenticate(None, username=username, password=password or "") if username else None
@@ -133,7 +141,7 @@ def password_login(*, username: str, password: str, ip: str | None = None) -> Us
 def issue_api_token(*, user: User, name: str) -> str:
     """Create a token and return it once; only its hash is kept."""
     raw = "ll_" + secrets.token_urlsafe(32)
-    name = (name or "").strip()[:100] or "token"
+    name = clean_text(name, field="name", multiline=False)[:100] or "token"
     with transaction.atomic():
         ApiToken.objects.create(user=user, name=name, key_hash=_token_hash(raw), prefix=raw[:8])
         record_audit(actor=user, action="api_token.create", target=user, data={"name": name})
@@ -182,7 +190,7 @@ def create_user(*, actor, display_name: str, phone: str | None = None, username:
     """Accounts are opened by staff, the importer or the demo loader."""
     if not actor.is_superuser and not scope.prefixes(actor, Verb.ROLE_MANAGE):
         raise Forbidden(_("您没有权限开通账号"), code="forbidden")
-    display_name = (display_name or "").strip()
+    display_name = clean_text(display_name, field="display_name", multiline=False)
     if len(display_name) > 50:
         raise Invalid(_("姓名不能超过50个字"), code="too_long", field="display_name")
     if phone:
@@ -213,7 +221,7 @@ def assign_role(*, actor, user_id: int, role: str, place_id: int | None = None,
     actor needs role.manage over every place the role will reach."""
     if role not in Role.values:
         raise Invalid(_("角色无效"), code="invalid_choice", field="role")
-    title = (title or "").strip()
+    title = clean_text(title, field="title", multiline=False)
     if len(title) > 50:
         raise Invalid(_("职务不能超过50个字"), code="too_long", field="title")
     # Lock the user: two simultaneous identical assignments must not both pass the check below.

@@ -3,6 +3,8 @@ Views parse, call linli.accounts.services, render; domain errors become form err
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.conf import settings
 from django.contrib.auth import login, logout
 from django.shortcuts import redirect, render
@@ -13,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.core import pii
-from linli.core.errors import DomainError, Invalid, NotFound
+from linli.core.errors import DomainError, Forbidden, Invalid, NotFound
 from linli.core.identity import validate_mobile
 
 from . import scope, services
@@ -61,6 +63,25 @@ def error_page(request, exc: DomainError):
 def page_not_found(request, exception=None):
     """handler404: unknown addresses get the same Chinese error page as missing records."""
     return error_page(request, NotFound(_("页面不存在"), code="not_found"))
+
+
+def server_error(request):
+    """handler500: the product's own page in the request's language. Self-contained (no
+    base.html, no database), since the database may be what failed."""
+    return render(request, "500.html", status=500)
+
+
+def permission_denied(request, exception=None):
+    return error_page(request, Forbidden(_("您没有权限执行此操作"), code="forbidden"))
+
+
+def bad_request(request, exception=None):
+    return error_page(request, Invalid(_("请求无效"), code="bad_request"))
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: Django's English explanation replaced by ours."""
+    return error_page(request, Forbidden(_("页面已过期，请刷新后重试"), code="csrf_failed"))
 
 
 def _client_ip(request) -> str | None:
@@ -131,10 +152,18 @@ def logout_view(request):
 # ---------------------------------------------------------------- dev outbox
 
 
+def _is_loopback(request) -> bool:
+    try:
+        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        return False
+
+
 @never_cache
 def dev_outbox(request):
-    """What the console SMS sender sent (development and demo only)."""
-    if not settings.LINLI_DEV_OUTBOX:
+    """What the console SMS sender sent: demo and development only, and only to a browser on
+    this machine (anyone who reads it can log in as any phone)."""
+    if not settings.LINLI_DEV_OUTBOX or not _is_loopback(request):
         return error_page(request, NotFound(_("页面不存在"), code="not_found"))
     rows = list(SentSms.objects.order_by("-id")[:OUTBOX_ROWS])
     return render_page(request, "accounts/outbox.html", {"rows": rows})

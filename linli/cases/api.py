@@ -5,15 +5,18 @@ from ninja import File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from linli.accounts.display import AS_RESIDENT, AS_STAFF, display_name_for
 from linli.accounts.roles import Verb
 from linli.accounts.scope import get_scoped
 from linli.core.errors import Invalid
 from linli.core.idempotency import run_idempotent
 from linli.core.schemas import ERRORS
+from linli.core.schemas import text as FreeText
 from linli.places.models import Place
 
 from . import selectors, services
-from .models import Case, Category
+from .models import Case, CaseEvent, Category
+from .views_figures import supervised_place
 
 router = Router(tags=["cases"])
 
@@ -36,13 +39,13 @@ class CategoryOut(Schema):
 
 
 class CaseIn(Schema):
-    text: str = Field(..., max_length=2000, description="问题描述")
+    text: FreeText(2000, description="问题描述")
     place_id: int | None = Field(None, ge=1, le=2**63 - 1)
     lat: float | None = Field(None, ge=-90, le=90)
     lng: float | None = Field(None, ge=-180, le=180)
     category: str | None = Field(None, max_length=48, description="类别代码；省略则自动建议")
     channel: str = Field("resident", max_length=16)
-    contact_name: str = Field("", max_length=50)
+    contact_name: FreeText(50, multiline=False) = ""
     contact_phone: str = Field("", max_length=20)
     is_public: bool = False
     priority: int = Field(1, ge=1, le=3)
@@ -61,8 +64,13 @@ class EventOut(Schema):
         return obj.get_kind_display()
 
     @staticmethod
-    def resolve_actor(obj):
-        return str(obj.actor) if obj.actor_id else None
+    def resolve_actor(obj, context):
+        # One rule with the pages: residents' own events name them only to the case's handlers.
+        if not obj.actor_id:
+            return None
+        request = (context or {}).get("request")
+        return display_name_for(getattr(request, "user", None), obj.actor,
+                                AS_RESIDENT if obj.kind in CaseEvent.RESIDENT_SIDE else AS_STAFF, over=obj.case)
 
 
 class CaseOut(Schema):
@@ -109,43 +117,43 @@ class CaseDetailOut(CaseOut):
 
 
 class NoteIn(Schema):
-    text: str = Field(..., max_length=2000)
+    text: FreeText(2000)
 
 
 class ReasonIn(Schema):
-    reason: str = Field(..., max_length=2000)
+    reason: FreeText(2000)
 
 
 class ReferIn(Schema):
     organisation_id: int = ID
-    reason: str = Field(..., max_length=2000)
+    reason: FreeText(2000)
 
 
 class CohandleIn(Schema):
     organisation_ids: list[int] = Field(..., min_length=1, max_length=20)
-    instruction: str = Field("", max_length=500)
+    instruction: FreeText(500) = ""
     days: int | None = Field(None, ge=1, le=365)
 
 
 class AnswerIn(Schema):
-    answer: str = Field(..., max_length=2000)
+    answer: FreeText(2000)
 
 
 class CloseIn(Schema):
     outcome: str = Field(..., max_length=16)
-    note: str = Field("", max_length=2000)
+    note: FreeText(2000) = ""
 
 
 class RateIn(Schema):
     rating: str = Field(..., max_length=16)
     solved: bool | None = None
-    comment: str = Field("", max_length=500)
+    comment: FreeText(500) = ""
     return_visit: bool = False
 
 
 class MergeIn(Schema):
     into_id: int = ID
-    note: str = Field("", max_length=2000)
+    note: FreeText(2000) = ""
 
 
 class DuplicateOut(Schema):
@@ -255,7 +263,7 @@ def submit(request, payload: CaseIn):
 
 
 class SimilarQuery(Schema):
-    text: str = Field(..., min_length=1, max_length=2000)
+    text: FreeText(2000, min_length=1)
     place_id: int | None = Field(None, ge=1, le=2**63 - 1)
     lat: float | None = Field(None, ge=-90, le=90)
     lng: float | None = Field(None, ge=-180, le=180)
@@ -318,7 +326,7 @@ def _accept(request, case_id, _p):
 
 class ClassifyIn(Schema):
     category: str = Field(..., max_length=48)
-    note: str = Field("", max_length=2000)
+    note: FreeText(2000) = ""
 
 
 @_action("classify", "确认或更正类别", ClassifyIn)
@@ -389,7 +397,7 @@ def _merge(request, case_id, p):
 
 
 class TaskAnswerIn(Schema):
-    answer: str = Field(..., max_length=2000)
+    answer: FreeText(2000)
 
 
 @router.post("/case-tasks/{task_id}/complete", response={200: dict, **ERRORS}, summary="完成协办任务")
@@ -400,14 +408,14 @@ def complete_task(request, payload: TaskAnswerIn, task_id: int = PATH_ID):
 
 @router.get("/figures", response={200: FiguresOut, **ERRORS}, summary="办理指标（来自原始记录）")
 def figures(request, under: int = Query(..., ge=1, le=2**63 - 1), days: int = Query(30, ge=1, le=3660)):
-    place = get_scoped(request.user, Place.objects.all(), Verb.CASE_VIEW, pk=under)
+    place = supervised_place(request.user, under)  # one predicate with the figures page
     return selectors.figures(request.user, under=place, period=_period(days))
 
 
 @router.get("/hot-spots", response={200: list[HotSpotOut], **ERRORS}, summary="热点：各网格/小区 × 类别")
 def hot_spots(request, under: int = Query(..., ge=1, le=2**63 - 1), days: int = Query(30, ge=1, le=3660),
               kind: str = Query("grid", pattern="^(grid|compound)$")):
-    place = get_scoped(request.user, Place.objects.all(), Verb.CASE_VIEW, pk=under)
+    place = supervised_place(request.user, under)  # one predicate with the hot-spot page
     return [{"place_id": r["place"].pk, "place_name": r["place"].name, "category": r["category"],
              "category_name": r["category_name"], "count": r["count"]}
             for r in selectors.hot_spots(request.user, under=place, period=_period(days), kind=kind)]

@@ -1,11 +1,11 @@
-"""The case categories, read once per process (linli.core.cache): intake looks its category
-up on every request, and the taxonomy changes a few times a year."""
+"""The case categories and routing rules, read once per process (linli.core.cache): intake
+looks both up on every request, and they change a few times a year."""
 
 from __future__ import annotations
 
 from linli.core.cache import ProcessCache
 
-from .models import Category
+from .models import Category, RoutingRule
 
 
 def _load() -> dict[str, Category]:
@@ -34,3 +34,19 @@ def active_category(code: str) -> Category | None:
 def active_categories() -> list[Category]:
     """The active categories in their order (sort, id), parents attached."""
     return sorted(_active.get().values(), key=lambda c: (c.sort, c.pk))
+
+
+def _load_rules() -> dict[int, list[RoutingRule]]:
+    by_place: dict[int, list[RoutingRule]] = {}
+    for rule in RoutingRule.objects.select_related("organisation"):
+        by_place.setdefault(rule.place_id, []).append(rule)
+    return by_place
+
+
+_rules = ProcessCache("cases.routing_rules", _load_rules, models=["cases.RoutingRule"])
+
+
+def routing_rules_at(place_ids) -> list[RoutingRule]:
+    """The routing rules held at any of `place_ids` (a place and its ancestors)."""
+    by_place = _rules.get()
+    return [rule for pk in place_ids for rule in by_place.get(pk, ())]

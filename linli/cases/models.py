@@ -262,6 +262,10 @@ class CaseEvent(HistoryEntry):
         CARD = "card", _("督办")
         FOLLOW_UP = "follow_up", _("回访")
 
+    # Events a person makes as a resident: shown by name only to the case's handlers
+    # (linli.accounts.display.display_name_for).
+    RESIDENT_SIDE = frozenset({"created", "info_added", "me_too", "rated"})
+
     # The timeline follows its case when a place moves (the path is its case's).
     scope_path_field = "path"
 

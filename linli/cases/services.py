@@ -19,10 +19,12 @@ from linli.core.audit import record_audit
 from linli.core.errors import Conflict, Forbidden, Invalid, NotFound
 from linli.core.identity import validate_mobile
 from linli.core.paths import ancestors_paths
+from linli.core.text import clean_text
 from linli.notify.services import enqueue
 from linli.places.models import Place
 
-from .lookups import active_category
+from .limits import check_case_rate
+from .lookups import active_category, routing_rules_at
 from .models import LADDER, Case, CaseEvent, CaseSupporter, CaseTask, Category, Level, RoutingRule
 
 MAX_TEXT = 2000
@@ -76,8 +78,10 @@ def route_for(category: Category, place: Place, *, chain: list[Place] | None = N
         depth = {rule.place_id: rule.place.depth for rule in rules}
     else:
         depth = {p.pk: p.depth for p in chain}
-        rules = list(RoutingRule.objects.filter(place_id__in=list(depth))
-                     .filter(models_q_category(category_chain)).select_related("organisation"))
+        # The rules come from the per-process cache (intake's statement budget).
+        wanted = set(category_chain)
+        rules = [rule for rule in routing_rules_at(depth)
+                 if rule.category_id is None or rule.category_id in wanted]
 
     def specificity(rule):
         cat_rank = category_chain.index(rule.category_id) if rule.category_id else len(category_chain)
@@ -186,7 +190,7 @@ def _is_reporter(actor, case: Case) -> bool:
 
 
 def _clean_text(text: str, *, field: str = "text", required: bool = True) -> str:
-    text = (text or "").strip()
+    text = clean_text(text, field=field, multiline=True)  # the one text rule: no NUL, no control chars
     if required and len(text) < 2:
         raise Invalid(_("请描述问题（至少2个字）"), code="required", field=field)
     if len(text) > MAX_TEXT:
@@ -308,6 +312,9 @@ def submit_case(*, actor, text: str, channel: str, place_id: int | None = None, 
     # failure rolls that back anyway), the number given by the INSERT (on PostgreSQL a
     # trigger makes it from the new id; cases migration 0005), the opening events in one INSERT.
     with transaction.atomic(savepoint=False):
+        # The per-person limit first, under the person's row lock held until this commits, so a
+        # burst of creates is counted one at a time (issue 10 §13).
+        check_case_rate(actor, staff=staff_entry, via_integration=via_integration)
         case.save(force_insert=True)
         if not case.number:  # no trigger (SQLite): the number needs the id, so set it after
             case.number = f"{case.created_at:%Y%m%d}{case.pk:06d}"

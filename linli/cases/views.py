@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from linli.accounts.display import AS_RESIDENT, AS_STAFF, display_name_for
 from linli.accounts.roles import Verb
 from linli.accounts.scope import allowed, get_scoped, prefixes, require
 from linli.accounts.views import error_page, render_page
@@ -39,7 +40,7 @@ from linli.places.selectors import breadcrumbs
 from . import forms as f
 from . import selectors, services
 from .lookups import active_categories
-from .models import Case, CasePhoto, CaseSupporter, Level
+from .models import Case, CaseEvent, CasePhoto, CaseSupporter, Level
 
 PAGE_SIZE = 20
 QUEUE_ROWS = 200
@@ -373,7 +374,7 @@ def _deadline(case: Case, now) -> dict:
 
 
 # Events a resident makes: other residents and the public do not see who made them.
-RESIDENT_SIDE = {"created", "info_added", "me_too", "rated"}
+RESIDENT_SIDE = CaseEvent.RESIDENT_SIDE
 LEVELS = dict(Level.choices)
 
 
@@ -390,13 +391,8 @@ def _event_detail(e) -> str:
 
 
 def _event_actor(e, user, staff_view: bool) -> str:
-    if e.actor_id is None:
-        return str(_("系统"))
-    if e.actor_id == user.pk:
-        return str(_("我"))
-    if e.kind in RESIDENT_SIDE and not staff_view:
-        return str(_("居民"))
-    return str(e.actor)
+    return display_name_for(user, e.actor if e.actor_id else None,
+                            AS_RESIDENT if e.kind in RESIDENT_SIDE else AS_STAFF, over=e.case)
 
 
 def _case_context(request, case: Case, *, bound: tuple[str, object] | None = None) -> dict:

@@ -4,12 +4,13 @@ a 4xx before it reaches a service or the database."""
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Annotated
 
 from ninja import Schema
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
+
+from .text import bad_character
 
 # Primary keys are 64-bit signed integers on both databases; a larger id can name nothing.
 MAX_ID = 2**63 - 1
@@ -36,19 +37,23 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def _printable(value: str) -> str:
-    # NUL is refused by PostgreSQL text columns and lone surrogates cannot be encoded at
-    # all; other control characters have no business in a name or a reason either.
-    for ch in value:
-        if ch in "\t\n\r":
-            continue
-        if unicodedata.category(ch) in ("Cc", "Cs"):
-            raise PydanticCustomError("text_control_chars", "text contains control characters")
+    # The one text rule (linli.core.text): no NUL, control characters or lone surrogates.
+    if bad_character(value) is not None:
+        raise PydanticCustomError("text_control_chars", "text contains control characters")
     return value
 
 
-def text(max_length: int, *, min_length: int | None = None, **field):
-    """A string of at most `max_length` characters without control characters."""
-    return Annotated[str, Field(max_length=max_length, min_length=min_length, **field), AfterValidator(_printable)]
+def _single_line(value: str) -> str:
+    if bad_character(value, multiline=False) is not None:
+        raise PydanticCustomError("text_control_chars", "text contains line breaks or control characters")
+    return value
+
+
+def text(max_length: int, *, min_length: int | None = None, multiline: bool = True, **field):
+    """A string of at most `max_length` characters without control characters (single-line:
+    without line breaks or tabs either)."""
+    check = _printable if multiline else _single_line
+    return Annotated[str, Field(max_length=max_length, min_length=min_length, **field), AfterValidator(check)]
 
 
 class PageIn(Schema):

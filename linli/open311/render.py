@@ -9,6 +9,8 @@ from xml.sax.saxutils import escape
 
 from django.http import HttpResponse
 
+from linli.core.text import printable
+
 LIST_ITEM = {"services": "service", "service_requests": "request", "errors": "error",
              "attributes": "attribute", "values": "value", "endpoints": "endpoint", "formats": "format",
              "keywords": "keyword"}
@@ -25,7 +27,9 @@ def _xml(value, tag: str) -> str:
         return f"<{tag}/>"
     if isinstance(value, bool):
         value = "true" if value else "false"
-    return f"<{tag}>{escape(str(value))}</{tag}>"
+    # Control characters are not allowed in XML 1.0 even escaped: one stored before input was
+    # checked would make the whole feed unreadable, so they are left out.
+    return f"<{tag}>{escape(printable(value))}</{tag}>"
 
 
 def respond(data, fmt: str, *, root: str, status: int = 200) -> HttpResponse:

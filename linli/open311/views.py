@@ -16,6 +16,7 @@ from linli.accounts.services import user_for_api_token
 from linli.cases import services as case_services
 from linli.cases.models import Case, Category
 from linli.core.errors import DomainError
+from linli.core.text import clean_text
 
 from .render import errors, respond
 
@@ -123,12 +124,14 @@ def _public_requests():
 
 
 def _parse_date(raw: str, name: str):
-    value = parse_datetime(raw.strip().replace(" ", "+")) if raw else None
-    if raw and value is None:
-        try:
+    # parse_datetime itself raises on a well-formed but impossible value (an offset of 25 hours,
+    # 30 February): our message, never Python's.
+    try:
+        value = parse_datetime(raw.strip().replace(" ", "+")) if raw else None
+        if raw and value is None:
             value = dt.datetime.fromisoformat(raw.strip())
-        except ValueError:
-            raise ValueError(_("%(name)s 不是 W3C 日期时间格式") % {"name": name}) from None
+    except (ValueError, OverflowError):
+        raise ValueError(_("%(name)s 不是 W3C 日期时间格式") % {"name": name}) from None
     if value is not None and value.tzinfo is None:
         value = value.replace(tzinfo=dt.timezone.utc)
     return value
@@ -210,7 +213,12 @@ def _create_request(request, fmt: str):
         place_id = int(address_id) if address_id and not lat else None
     except ValueError:
         return errors(fmt, 400, ("location", _("坐标或 address_id 格式不正确")))
-    contact = " ".join(p for p in (data.get("last_name", "").strip(), data.get("first_name", "").strip()) if p)
+    try:
+        names = [clean_text(data.get(key, ""), field=key, max_length=25, multiline=False)
+                 for key in ("last_name", "first_name")]
+    except DomainError as exc:
+        return errors(fmt, 400, *[(e["field"], e["message"]) for e in exc.as_list()])
+    contact = " ".join(p for p in names if p)
     try:
         case = case_services.submit_case(
             actor=user, text=data.get("description", ""), channel=Case.Channel.OPEN311, place_id=place_id,

@@ -12,7 +12,7 @@ from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
 from linli.accounts.roles import Verb
-from linli.accounts.scope import get_scoped
+from linli.accounts.scope import allowed, get_scoped
 from linli.core.errors import NotFound
 from linli.core.idempotency import key_header, run_idempotent
 from linli.core.schemas import ERRORS, MAX_ID, Id, PageIn, page, text
@@ -94,9 +94,9 @@ class PlaceCountsPageOut(Schema):
 
 class PlaceIn(Schema):
     parent_id: Id | None = Field(None, description="上级地点；省略表示顶级（仅管理员）")
-    kind: text(32) = Field(..., description="层级代码，如 grid、compound、building、dwelling", examples=["compound"])
-    name: text(100, min_length=1)
-    code: text(32) = ""
+    kind: text(32, multiline=False) = Field(..., description="层级代码，如 grid、compound、building、dwelling", examples=["compound"])
+    name: text(100, min_length=1, multiline=False)
+    code: text(32, multiline=False) = ""
     boundary: Boundary | None = None
     lat: Latitude | None = None
     lng: Longitude | None = None
@@ -105,8 +105,8 @@ class PlaceIn(Schema):
 class PlacePatchIn(Schema):
     """Only the fields sent are changed; boundary, lat and lng may be set to null."""
 
-    name: text(100, min_length=1) = None
-    code: text(32) = None
+    name: text(100, min_length=1, multiline=False) = None
+    code: text(32, multiline=False) = None
     boundary: Boundary | None = None
     lat: Latitude | None = None
     lng: Longitude | None = None
@@ -135,11 +135,11 @@ class HouseholdOut(Schema):
 
 class ResidentIn(Schema):
     household_id: Id
-    name: text(50, min_length=1)
+    name: text(50, min_length=1, multiline=False)
     gender: Gender | None = Field(None, description="M 男 / F 女；有身份证号时可省略")
     birth_date: dt.date | None = None
-    id_number: text(32) | None = None
-    phone: text(20) | None = None
+    id_number: text(32, multiline=False) | None = None
+    phone: text(20, multiline=False) | None = None
     relation: Relation = "other"
     lives_here: bool = True
     care_tags: list[text(32)] = Field(default_factory=list, max_length=20)
@@ -148,11 +148,11 @@ class ResidentIn(Schema):
 class ResidentPatchIn(Schema):
     """Only the fields sent are changed."""
 
-    name: text(50, min_length=1) = None
+    name: text(50, min_length=1, multiline=False) = None
     gender: Gender = None
     birth_date: dt.date = None
-    id_number: text(32) = None
-    phone: text(20) = None
+    id_number: text(32, multiline=False) = None
+    phone: text(20, multiline=False) = None
     relation: Relation = None
     lives_here: bool = None
     care_tags: list[text(32)] = Field(None, max_length=20)
@@ -163,12 +163,26 @@ class ResidentOut(Schema):
     household_id: int | None
     name: str
     gender: str
-    birth_date: dt.date | None
+    birth_date: dt.date | None = Field(description="完整出生日期：仅对有权查看完整身份证号的角色提供，其他角色为 null")
+    birth_year: int | None = Field(description="出生年份")
     id_number: str = Field(description="脱敏显示")
     phone: str = Field(description="脱敏显示")
     relation: str
     lives_here: bool
     care_tags: list[str]
+
+    @staticmethod
+    def resolve_birth_date(obj, context):
+        # The exact date with the masked number narrows the number down (issue 10 §1): only
+        # for roles that may unmask it anyway (through the audited reveal).
+        request = (context or {}).get("request")
+        if obj.birth_date is None or request is None or not allowed(request.user, Verb.RESIDENT_UNMASK, obj):
+            return None
+        return obj.birth_date
+
+    @staticmethod
+    def resolve_birth_year(obj):
+        return obj.birth_date.year if obj.birth_date else None
 
     @staticmethod
     def resolve_id_number(obj):
@@ -369,7 +383,7 @@ def create_resident(request, payload: ResidentIn, idempotency_key: str | None = 
         data = payload.model_dump()
         household_id = data.pop("household_id")
         resident = services.create_resident(actor=request.user, household_id=household_id, **data)
-        return ResidentOut.from_orm(resident).model_dump(mode="json")
+        return ResidentOut.from_orm(resident, context={"request": request}).model_dump(mode="json")
 
     return run_idempotent(request, payload.model_dump(mode="json"), create)
 

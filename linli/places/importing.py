@@ -374,6 +374,7 @@ class _Import:
     def __init__(self, *, actor, rows, place: Place, kinds: dict, dry_run: bool):
         self.actor, self.raw, self.place, self.kinds, self.dry_run = actor, rows, place, kinds, dry_run
         self.errors: list[RowError] = []
+        self.foreign_id_rows: list[int] = []
         self.report = ImportReport(total_rows=len(rows), dry_run=dry_run)
         self.lines: list[_Line] = []
         self.top = _Node(place.kind.code, place.name, None, place.pk, place.path)
@@ -384,6 +385,33 @@ class _Import:
         self.households: dict[int, dict] = {}  # dwelling id -> its first household
         self.tags_of: dict[int, set] = defaultdict(set)
         self.loaded_residents: dict[int, dict] = {}
+
+    def check_stored_heads(self) -> None:
+        """One head per household against the residents already stored, not only within the
+        file (issue 11 §7). Decision: a 户主 row for a dwelling whose household already has
+        another head is an error for that row, unless the same file gives the stored head
+        another relation (or moves them out): replacing a head is then explicit, never a side
+        effect, and the dry run shows it as a row error to fix."""
+        restated = {ln.match["id"]: ln for ln in self.lines
+                    if not ln.bad and ln.match is not None}
+        for line in self.lines:
+            if line.bad or line.relation != R.HEAD or line.dwelling is None or not line.dwelling.place_id:
+                continue
+            node = line.dwelling
+            stored = [r for r in self.residents_at.get(node.path, ()) if r["relation"] == R.HEAD]
+            hh = self.households.get(node.place_id)
+            head_ids = {r["id"] for r in stored} | ({hh["head_id"]} if hh and hh["head_id"] else set())
+            for head_id in head_ids:
+                if line.match is not None and line.match["id"] == head_id:
+                    continue
+                again = restated.get(head_id)
+                if again is not None and (again.relation not in (None, R.HEAD) or again.dwelling is not node):
+                    continue  # the file changes the stored head too: an explicit hand-over
+                name = next((r["name"] for r in stored if r["id"] == head_id), None) or \
+                    self.loaded_residents.get(head_id, {}).get("name", "")
+                self.error(line, RELATION, _("该户已有户主（%(name)s），每户只能有一名户主；如需更换，"
+                                             "请在同一文件中把原户主的“与户主关系”改为其他关系") % {"name": name})
+                break
 
     def error(self, line: _Line, column: str, message) -> None:
         line.bad = True
@@ -675,7 +703,11 @@ class _Import:
             if line.id_hash:
                 match = by_hash.get(line.id_hash)
                 if match is not None and not match["path"].startswith(self.place.path):
-                    self.error(line, ID_NUMBER, _("该身份证号已登记在所选地点以外的居民名下，不能通过导入迁入"))
+                    # Say only that it cannot be imported here (not that it exists elsewhere:
+                    # that would answer "is this number registered anywhere in the city?"), and
+                    # leave a trace for the supervisor.
+                    self.error(line, ID_NUMBER, _("该身份证号不能导入到所选地点，请联系上级核实"))
+                    self.foreign_id_rows.append(line.row)
                     continue
             if match is None and line.dwelling.place_id:
                 same_name = [r for r in self.residents_at.get(line.dwelling.path, ())
@@ -921,7 +953,14 @@ def _run(actor, rows, place, kinds, *, dry_run: bool, source: str) -> ImportRepo
     job.resolve_places()
     job.check_across_rows()
     job.match_residents()
+    job.check_stored_heads()
     report = job.report
+    if job.foreign_id_rows:
+        # Attempts to import a number registered outside the chosen place, for the supervisor
+        # (in the audit log even when nothing is written; row numbers only, never the number).
+        record_audit(actor=actor, action="people.import_foreign_id", target=place,
+                     data={"rows": job.foreign_id_rows[:100], "count": len(job.foreign_id_rows),
+                           "dry_run": dry_run, **({"source": source[:200]} if source else {})})
     if job.errors:
         report.errors = sorted(job.errors, key=lambda e: (e.row, list(COLUMNS).index(e.column)
                                                          if e.column in COLUMNS else -1))

@@ -4,6 +4,7 @@ admin and the demo loader all call these; none saves a model itself."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal
 
 from django.apps import apps
@@ -13,14 +14,17 @@ from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
 
 from linli.accounts.roles import Verb
-from linli.accounts.scope import require
+from linli.accounts.scope import allowed, require
 from linli.core import pii
 from linli.core.audit import record_audit
 from linli.core.errors import Conflict, Forbidden, Invalid, NotFound
 from linli.core.identity import parse_id_number, validate_mobile
 from linli.core.paths import MAX_CHILDREN, segment
+from linli.core.text import clean_text
 
 from .models import CareTag, Dwelling, Household, Ownership, Place, PlaceKind, Resident
+
+security_log = logging.getLogger("linli.security")
 
 # ---------------------------------------------------------------- places
 
@@ -65,7 +69,7 @@ def _ancestor_paths(path: str) -> list[str]:
 
 
 def _clean_place_fields(*, name: str, boundary, lat, lng) -> str:
-    name = (name or "").strip()
+    name = clean_text(name, field="name", multiline=False)
     if not name:
         raise Invalid(_("请填写名称"), code="required", field="name")
     if len(name) > 100:
@@ -120,7 +124,8 @@ def create_place(*, actor, parent_id: int | None, kind_code: str, name: str, cod
         raise Conflict(_("同一上级下已有同名地点"), code="duplicate_name", field="name")
     [path] = allocate_child_paths(parent)
     place = Place.objects.create(path=path, depth=len(path) // 4, parent=parent, kind=kind, name=name,
-                                 code=(code or "").strip(), boundary=boundary, lat=lat, lng=lng)
+                                 code=clean_text(code, field="code", max_length=32, multiline=False),
+                                 boundary=boundary, lat=lat, lng=lng)
     if kind.code == "dwelling":
         Dwelling.objects.create(place=place)
     if audit:
@@ -146,9 +151,11 @@ def update_place(*, actor, place_id: int, name: str | None = None, code: str | N
             raise Conflict(_("同一上级下已有同名地点"), code="duplicate_name", field="name")
         changes["name"] = [place.name, new_name]
         place.name = new_name
-    if code is not None and code.strip() != place.code:
-        changes["code"] = [place.code, code.strip()]
-        place.code = code.strip()
+    if code is not None:
+        code = clean_text(code, field="code", max_length=32, multiline=False)
+    if code is not None and code != place.code:
+        changes["code"] = [place.code, code]
+        place.code = code
     for field, value in (("boundary", boundary), ("lat", lat), ("lng", lng)):
         if value is not ...:
             changes[field] = "changed"
@@ -267,14 +274,19 @@ def create_household(*, actor, dwelling_id: int, tenure: str = Household.Tenure.
     return household
 
 
-def clean_resident_fields(data: dict, *, existing: Resident | None = None) -> dict:
+def clean_resident_fields(data: dict, *, existing: Resident | None = None, actor=None) -> dict:
     """Validate resident fields; raise one Invalid carrying every field error."""
     errors, out = [], {}
 
     def fail(field, exc):
         errors.append({"field": field, "message": exc.message, "code": exc.code})
 
-    name = (data.get("name") or "").strip() if "name" in data or existing is None else None
+    name = None
+    if "name" in data or existing is None:
+        try:
+            name = clean_text(data.get("name"), field="name", multiline=False)
+        except Invalid as exc:
+            fail("name", exc)
     if name is not None:
         if not name:
             errors.append({"field": "name", "message": _("请填写姓名"), "code": "required"})
@@ -289,7 +301,15 @@ def clean_resident_fields(data: dict, *, existing: Resident | None = None) -> di
             dup = Resident.objects.filter(id_number_hash=pii.lookup_hash(number))
             if existing is not None:
                 dup = dup.exclude(pk=existing.pk)
-            if dup.exists():
+            other = dup.only("pk", "path").first()
+            if other is not None and actor is not None and not allowed(actor, Verb.RESIDENT_VIEW, other):
+                # Registered outside the actor's reach: do not confirm that it exists anywhere
+                # (issue 10 §8); the attempt goes to the security log for the supervisor.
+                security_log.warning("resident id number registered outside the actor's scope: actor=%s "
+                                     "resident=%s", actor.pk, existing.pk if existing else None)
+                errors.append({"field": "id_number", "message": _("该身份证号不能登记在此，请联系上级核实"),
+                               "code": "id_number_unavailable"})
+            elif other is not None:
                 errors.append({"field": "id_number", "message": _("该身份证号已登记"), "code": "duplicate_id_number"})
         except Invalid as exc:
             fail("id_number", exc)
@@ -350,7 +370,7 @@ def create_resident(*, actor, household_id: int, **data) -> Resident:
     if household is None:
         raise NotFound(_("住户不存在"), code="not_found", field="household_id")
     require(actor, Verb.RESIDENT_MANAGE, household)
-    clean = clean_resident_fields(data)
+    clean = clean_resident_fields(data, actor=actor)
     resident = Resident(household=household, path=household.path)
     _apply(resident, clean)
     resident.save()
@@ -384,7 +404,7 @@ def update_resident(*, actor, resident_id: int, **data) -> Resident:
     if resident is None:
         raise NotFound(_("居民不存在"), code="not_found")
     require(actor, Verb.RESIDENT_MANAGE, resident)
-    clean = clean_resident_fields(data, existing=resident)
+    clean = clean_resident_fields(data, existing=resident, actor=actor)
     changed = _apply(resident, clean)
     if changed:
         resident.save()
@@ -433,7 +453,7 @@ def reveal_resident_pii(*, actor, resident_id: int, reason: str) -> dict:
     if resident is None:
         raise NotFound(_("居民不存在"), code="not_found")
     require(actor, Verb.RESIDENT_UNMASK, resident)
-    reason = (reason or "").strip()
+    reason = clean_text(reason, field="reason")
     if len(reason) < 2:
         raise Invalid(_("请填写查看原因"), code="reason_required", field="reason")
     if len(reason) > 200:

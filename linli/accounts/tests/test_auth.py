@@ -231,15 +231,27 @@ def test_password_login_refuses_non_staff_and_wrong_password(staff):
         assert str(exc.value.message) == "用户名或密码错误"
 
 
-def test_password_failures_are_rate_limited(staff, start):
+def test_password_failures_are_rate_limited_per_account_and_address(staff, start):
     for _ in range(services.LOGIN_FAILURES_PER_USER):
         with pytest.raises(Invalid):
             services.password_login(username="admin1", password="wrong", ip="10.0.0.2")
+    # the guessing address is stopped, even with the right password …
     with pytest.raises(TooManyRequests):
-        services.password_login(username="admin1", password="s3cret-pass", ip="10.0.0.3")
+        services.password_login(username="admin1", password="s3cret-pass", ip="10.0.0.2")
     assert AuditEntry.objects.filter(kind="user.login_failed").count() == services.LOGIN_FAILURES_PER_USER
+    # … but a stranger cannot lock the staff member out: the right password from a clean address
+    # logs in (issue 10 §9)
+    assert services.password_login(username="admin1", password="s3cret-pass", ip="10.0.0.3") == staff
     start.shift(services.LOGIN_FAILURE_WINDOW + dt.timedelta(seconds=1))
-    assert services.password_login(username="admin1", password="s3cret-pass") == staff
+    assert services.password_login(username="admin1", password="s3cret-pass", ip="10.0.0.2") == staff
+
+
+def test_one_address_guessing_many_accounts_is_stopped(staff):
+    for i in range(services.LOGIN_FAILURES_PER_IP):
+        with pytest.raises(Invalid):
+            services.password_login(username=f"guess{i}", password="wrong", ip="10.0.0.9")
+    with pytest.raises(TooManyRequests):
+        services.password_login(username="admin1", password="s3cret-pass", ip="10.0.0.9")
 
 
 def test_create_user_refuses_duplicates(staff):
