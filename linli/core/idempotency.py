@@ -13,9 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 from typing import Callable
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -81,16 +82,17 @@ def run_once(*, user, key: str | None, action: str, payload, create: Callable[[]
         raise Invalid(_("Idempotency-Key 应为1到128个可见 ASCII 字符"), code="idempotency_key", field=HEADER)
     digest = _request_hash("POST", action, payload)
     for _attempt in range(3):
-        # Claim first (most keys are new): a retry whose first request committed fails the
-        # unique index at once and reads the stored answer; one still running makes it wait.
+        # Claim first (most keys are new) with INSERT … ON CONFLICT DO NOTHING: a retry whose
+        # first request committed inserts nothing (no unique-violation ERROR in the database's
+        # log) and reads the stored answer; one still running makes it wait for that commit.
+        # The claim carries a token of ours, so we know whether the row we read is our claim.
+        token = secrets.token_hex(16)
         with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    record = IdempotencyRecord.objects.create(user=user, key=key, request_hash=digest,
-                                                              status_code=PENDING, response={})
-            except IntegrityError:
-                record = None
-            if record is not None:
+            IdempotencyRecord.objects.bulk_create(
+                [IdempotencyRecord(user=user, key=key, request_hash=digest, status_code=PENDING,
+                                   response={"claim": token})], ignore_conflicts=True)
+            record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+            if record is not None and record.status_code == PENDING and record.response == {"claim": token}:
                 body = create()
                 record.status_code, record.response = status, body
                 record.save(update_fields=["status_code", "response"])
