@@ -61,9 +61,12 @@ ROLE_VERBS: dict[str, frozenset] = {
     Role.BRANCH_SECRETARY: _LOOK | {V.CASE_VIEW, V.CASE_INTAKE},
     Role.PROPERTY_MANAGER: frozenset({V.PLACE_VIEW}),
     Role.OWNERS_COMMITTEE: frozenset({V.PLACE_VIEW}),
-    # Department staff see and handle only the cases referred or co-handled to their
-    # organisation: granted by relation in linli.cases.models.Case.extra_scope_q.
-    Role.DEPARTMENT_STAFF: _LOOK,
+    # Department staff work on the cases referred or co-handled to their organisation (granted
+    # by relation in linli.cases.models.Case.extra_scope_q) and meet residents only through
+    # those cases (the reporter's name and masked contact on the case). A department's
+    # jurisdiction is a whole county: seeing every resident there, care tags (disability, low
+    # income) included, is more than any referral needs (issue 10). They see the place tree.
+    Role.DEPARTMENT_STAFF: frozenset({V.PLACE_VIEW}),
     Role.VOLUNTEER: frozenset({V.PLACE_VIEW}),
     # A resident's role is held at their own dwelling: they see their own household.
     Role.RESIDENT: _LOOK,
