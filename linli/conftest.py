@@ -104,6 +104,18 @@ def page(browser, live_server):
     pg = context.new_page()
     pg.set_default_timeout(15000)
     pg.goto_path = lambda path: pg.goto(live_server.url + path)
+    # Pages carry a Content-Security-Policy without 'unsafe-eval'; Playwright evals a bare
+    # expression string inside the page (blocked), but calls a function expression through the
+    # DevTools protocol (allowed). Wrap bare expressions so tests keep the CSP of production.
+    wait_for_function = pg.wait_for_function
+
+    def wait_for_function_csp_safe(expression, *args, **kwargs):
+        text = expression.strip()
+        if not (text.startswith(("function", "async")) or "=>" in text.split("\n", 1)[0][:40]):
+            expression = f"() => ({text})"
+        return wait_for_function(expression, *args, **kwargs)
+
+    pg.wait_for_function = wait_for_function_csp_safe
     yield pg
     context.close()
 

@@ -235,3 +235,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 CSRF_FAILURE_VIEW = "linli.accounts.views.csrf_failure"
+
+# Lifetimes (days) of API tokens and Open311 keys (linli.accounts.services.issue_api_token).
+LINLI_API_TOKEN_DAYS = int(os.environ.get("LINLI_API_TOKEN_DAYS", "30"))
+LINLI_OPEN311_KEY_DAYS = int(os.environ.get("LINLI_OPEN311_KEY_DAYS", "365"))

@@ -3,16 +3,18 @@ assignments. Mounted by linli.api: `router` at /auth/, `roles_router` at /."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from typing import Literal
 
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
-from ninja import Query, Router, Schema
+from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
 from linli.core.errors import Invalid, NotFound
 from linli.core.idempotency import key_header, run_idempotent
-from linli.core.schemas import ERRORS, Id, PageIn, page, text
+from linli.core.schemas import ERRORS, MAX_ID, Id, PageIn, page, text
 
 from . import scope, services
 from .models import RoleAssignment
@@ -101,6 +103,44 @@ def revoke_token(request):
         raise Invalid(_("当前不是用 API 令牌登录"), code="not_token_auth")
     services.revoke_api_token(actor=request.user, token_id=token.pk)
     return HttpResponse(status=204)
+
+
+class TokenRowOut(Schema):
+    id: int
+    name: str
+    kind: str
+    prefix: str
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class KeyIn(Schema):
+    name: text(100, min_length=1, multiline=False)
+
+
+class KeyOut(Schema):
+    key: str
+    expires_at: dt.datetime | None
+
+
+@router.get("/tokens", response={200: list[TokenRowOut], **ERRORS}, summary="我的 API 令牌和 Open311 密钥")
+def list_tokens(request):
+    return list(services.tokens_of(request.user))
+
+
+@router.delete("/tokens/{token_id}", response={204: None, **ERRORS}, summary="注销我的一个令牌或密钥")
+def revoke_one_token(request, token_id: int = Path(..., ge=1, le=MAX_ID)):
+    services.revoke_api_token(actor=request.user, token_id=token_id)
+    return HttpResponse(status=204)
+
+
+@router.post("/open311-keys", response={201: KeyOut, **ERRORS}, summary="申请 Open311 密钥（仅用于 Open311）")
+def create_open311_key(request, payload: KeyIn):
+    raw = services.issue_open311_key(actor=request.user, name=payload.name)
+    token = services.api_token_for(raw, kind="open311")
+    return 201, {"key": raw, "expires_at": token.expires_at}
 
 
 # ---------------------------------------------------------------- role assignments

@@ -123,8 +123,17 @@ class SentSms(models.Model):
 
 
 class ApiToken(models.Model):
+    """A bearer token for the API, or an Open311 key (a separate kind: scoped to Open311 and
+    refused by the API). Both expire and can be listed and revoked by their owner."""
+
+    class Kind(models.TextChoices):
+        API = "api", _("API 令牌")
+        OPEN311 = "open311", _("Open311 密钥")
+
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.API)
+    expires_at = models.DateTimeField(_("有效期至"), null=True, blank=True)
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -76,9 +76,13 @@ ROLE_VERBS: dict[str, frozenset] = {
     # The owners' committee convenes owners' assemblies and their votes (art. 278) and keeps
     # the residents' pooled money of its compound (seed 001).
     Role.OWNERS_COMMITTEE: frozenset({V.PLACE_VIEW, V.LISTS_VIEW, V.LISTS_FUND}) | _CONVENE,
-    # Department staff see and handle only the cases referred or co-handled to their
-    # organisation: granted by relation in linli.cases.models.Case.extra_scope_q.
-    Role.DEPARTMENT_STAFF: _LOOK | {V.DELIBERATION_VIEW},
+    # Department staff work on the cases referred or co-handled to their organisation (granted
+    # by relation in linli.cases.models.Case.extra_scope_q) and meet residents only through
+    # those cases (the reporter's name and masked contact on the case). A department's
+    # jurisdiction is a whole county: seeing every resident there, care tags (disability, low
+    # income) included, is more than any referral needs (issue 10). They see the place tree
+    # and the deliberation in it (votes they may be asked to supervise).
+    Role.DEPARTMENT_STAFF: frozenset({V.PLACE_VIEW, V.DELIBERATION_VIEW}),
     Role.VOLUNTEER: frozenset({V.PLACE_VIEW}) | _TAKE_PART,
     # A resident's role is held at their own dwelling: they see their own household.
     Role.RESIDENT: _LOOK | _TAKE_PART,

@@ -7,6 +7,7 @@ import hmac
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import connection, transaction
 from django.db.models import F
@@ -34,6 +35,8 @@ SMS_PER_NUMBER_DAY = 10
 SMS_PER_IP_HOUR = 30
 # Password log-in (staff): failures per user name and per address in a window.
 LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+API_TOKEN_DAYS = 30
+OPEN311_KEY_DAYS = 365
 # Failures are counted per (account, address) and per address, not per account alone: five
 # wrong guesses from anywhere used to lock a staff member out for everyone (issue 10 §9); now a
 # correct password from a clean address still logs in.
@@ -138,26 +141,45 @@ def password_login(*, username: str, password: str, ip: str | None = None) -> Us
     return user
 
 
-def issue_api_token(*, user: User, name: str) -> str:
-    """Create a token and return it once; only its hash is kept."""
-    raw = "ll_" + secrets.token_urlsafe(32)
+def issue_api_token(*, user: User, name: str, kind: str = ApiToken.Kind.API, days: int | None = None) -> str:
+    """Create a token (or an Open311 key) and return it once; only its hash is kept. It
+    expires after `days` (default: settings LINLI_API_TOKEN_DAYS / LINLI_OPEN311_KEY_DAYS)."""
+    raw = ("ll_" if kind == ApiToken.Kind.API else "o311_") + secrets.token_urlsafe(32)
     name = clean_text(name, field="name", multiline=False)[:100] or "token"
+    if days is None:
+        days = (getattr(settings, "LINLI_API_TOKEN_DAYS", API_TOKEN_DAYS) if kind == ApiToken.Kind.API
+                else getattr(settings, "LINLI_OPEN311_KEY_DAYS", OPEN311_KEY_DAYS))
     with transaction.atomic():
-        ApiToken.objects.create(user=user, name=name, key_hash=_token_hash(raw), prefix=raw[:8])
-        record_audit(actor=user, action="api_token.create", target=user, data={"name": name})
+        ApiToken.objects.create(user=user, name=name, kind=kind, key_hash=_token_hash(raw), prefix=raw[:8],
+                                expires_at=timezone.now() + timedelta(days=days))
+        record_audit(actor=user, action="api_token.create", target=user, data={"name": name, "kind": kind})
     return raw
+
+
+def issue_open311_key(*, actor, name: str) -> str:
+    """An Open311 key for an integration (the 12345 hotline, a city platform): only staff who
+    may take in cases somewhere get one, and it works for Open311 only."""
+    if not actor.is_superuser and not scope.prefixes(actor, Verb.CASE_INTAKE):
+        raise Forbidden(_("只有可以代为登记诉求的工作人员可以申请 Open311 密钥"), code="forbidden")
+    return issue_api_token(user=actor, name=name, kind=ApiToken.Kind.OPEN311)
+
+
+def tokens_of(user: User):
+    return ApiToken.objects.filter(user=user).order_by("-id")
 
 
 def _token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def api_token_for(raw: str) -> ApiToken | None:
-    """The live token `raw` names (with its user), or None."""
+def api_token_for(raw: str, *, kind: str = ApiToken.Kind.API) -> ApiToken | None:
+    """The live token of `kind` that `raw` names (with its user), or None: not revoked, not
+    expired, and an Open311 key is no API token (nor the other way round)."""
     if not raw or len(raw) > 200:
         return None
     token = (ApiToken.objects.select_related("user")
-             .filter(key_hash=_token_hash(raw), revoked_at__isnull=True).first())
+             .filter(key_hash=_token_hash(raw), kind=kind, revoked_at__isnull=True,
+                     expires_at__gt=timezone.now()).first())
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()
@@ -166,8 +188,8 @@ def api_token_for(raw: str) -> ApiToken | None:
     return token
 
 
-def user_for_api_token(raw: str) -> User | None:
-    token = api_token_for(raw)
+def user_for_api_token(raw: str, *, kind: str = ApiToken.Kind.API) -> User | None:
+    token = api_token_for(raw, kind=kind)
     return token.user if token is not None else None
 
 

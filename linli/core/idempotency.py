@@ -98,8 +98,9 @@ def run_once(*, user, key: str | None, action: str, payload, create: Callable[[]
         raise Invalid(_("Idempotency-Key 应为1到128个可见 ASCII 字符"), code="idempotency_key", field=HEADER)
     digest = _request_hash("POST", action, payload)
     for _attempt in range(3):
-        # Claim first (most keys are new): a retry whose first request committed fails the
-        # unique index at once and reads the stored answer; one still running makes it wait.
+        # Claim first (most keys are new) with INSERT … ON CONFLICT DO NOTHING: a retry whose
+        # first request committed inserts nothing (no unique-violation ERROR in the database's
+        # log) and reads the stored answer; one still running makes it wait for that commit.
         with transaction.atomic():
             record_id = _claim(user, key, digest)
             if record_id is not None:

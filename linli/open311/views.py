@@ -194,7 +194,8 @@ def requests_(request, fmt: str):
 
 def _create_request(request, fmt: str):
     data = request.POST
-    user = user_for_api_token(data.get("api_key", "").strip())
+    # An Open311 key (not the user's API token): scoped to Open311, expiring, revocable.
+    user = user_for_api_token(data.get("api_key", "").strip(), kind="open311")
     if user is None:
         return errors(fmt, 403, (403, _("api_key 无效或缺失")))
     code = data.get("service_code", "").strip()

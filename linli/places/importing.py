@@ -64,6 +64,12 @@ def _text(value) -> str:
 
 ROW_KEY = "_row"  # read_table puts the spreadsheet row number here
 MAX_ROWS = 200_000
+# Caps checked while reading, before anything is kept (issue 10 §6: one cell in the last
+# column padded every row to 16,384 columns, 2.5 GB for an 80 KB file). The template has 16
+# columns; a title row or a few notes columns fit comfortably.
+MAX_COLUMNS = 60
+MAX_TITLE_ROWS = 20  # rows above the header
+MAX_XLSX_UNCOMPRESSED = 300 * 1024 * 1024  # bytes of XML a zip bomb could unpack to
 CHUNK = 1000  # ids/hashes per IN (…) and objects per bulk statement
 # bulk_update is one UPDATE … CASE WHEN pk=… per batch: its cost grows with the square of
 # the batch, so updates go in smaller batches than inserts.
@@ -188,6 +194,13 @@ def _xlsx_rows(data: bytes):
     from openpyxl import load_workbook
 
     try:
+        unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise Invalid(_("无法读取该 Excel 文件，请确认它是 .xlsx 格式且未损坏"), code="unreadable_file",
+                      field="file") from exc
+    if unpacked > MAX_XLSX_UNCOMPRESSED:
+        raise Invalid(_("文件内容过大，请分成几个文件导入"), code="file_too_large", field="file")
+    try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError, AttributeError) as exc:
         raise Invalid(_("无法读取该 Excel 文件，请确认它是 .xlsx 格式且未损坏"), code="unreadable_file",
@@ -202,8 +215,19 @@ def _xlsx_rows(data: bytes):
         # Exporters often write a wrong (or no) <dimension>: trusting it truncates rows, and
         # working it out reads the sheet twice.
         ws.reset_dimensions()
+        rows = []
         try:
-            rows = [(i, [_text(v) for v in row]) for i, row in enumerate(ws.iter_rows(values_only=True), start=1)]
+            # Read one column past the cap (to see that something is there), never further.
+            for i, row in enumerate(ws.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1), start=1):
+                if len(row) > MAX_COLUMNS and row[MAX_COLUMNS] not in (None, ""):
+                    raise Invalid(_("表格列数过多：最多%(n)d列，请删除多余的列后再导入") % {"n": MAX_COLUMNS},
+                                  code="too_many_columns", field="file")
+                cells = [_text(v) for v in row[:MAX_COLUMNS]]
+                if any(cells):
+                    rows.append((i, cells))
+                    if len(rows) > MAX_ROWS + MAX_TITLE_ROWS:
+                        raise Invalid(_("一次最多导入%(n)d行，请分成几个文件") % {"n": MAX_ROWS},
+                                      code="too_many_rows", field="file")
         except Invalid:
             raise
         except Exception as exc:
@@ -230,8 +254,19 @@ def _csv_rows(data: bytes):
         dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
+    rows = []
     try:
-        return [(i, [_text(v) for v in row]) for i, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1)]
+        for i, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
+            if len(row) > MAX_COLUMNS and any(v.strip() for v in row[MAX_COLUMNS:]):
+                raise Invalid(_("表格列数过多：最多%(n)d列，请删除多余的列后再导入") % {"n": MAX_COLUMNS},
+                              code="too_many_columns", field="file")
+            cells = [_text(v) for v in row[:MAX_COLUMNS]]
+            if any(cells):
+                rows.append((i, cells))
+                if len(rows) > MAX_ROWS + MAX_TITLE_ROWS:
+                    raise Invalid(_("一次最多导入%(n)d行，请分成几个文件") % {"n": MAX_ROWS},
+                                  code="too_many_rows", field="file")
+        return rows
     except csv.Error as exc:
         raise Invalid(_("无法读取该 CSV 文件：%(err)s") % {"err": exc}, code="unreadable_file", field="file") from exc
 

@@ -34,7 +34,8 @@ EXPECTED_INSIDE = {
     "branch_secretary": LOOK | CONVENE | {"case.view", "case.intake", "lists.view"},
     "property_manager": {"place.view", "deliberation.view", "lists.view"},
     "owners_committee": {"place.view", "lists.view", "lists.fund"} | CONVENE,
-    "department_staff": LOOK | {"deliberation.view"},
+    # cases only by referral (tested below); residents only through those cases
+    "department_staff": {"place.view", "deliberation.view"},
     "volunteer": {"place.view"} | TAKE_PART,
     "resident": LOOK | TAKE_PART,
 }
@@ -105,3 +106,25 @@ def test_scoped_query_count_is_constant(city, django_assert_num_queries):
     list(scoped(user, Resident.objects.all(), "resident.view"))  # warms the per-user cache
     with django_assert_num_queries(1):
         list(scoped(user, Resident.objects.all(), "resident.view"))
+
+
+def test_department_staff_meet_residents_only_through_cases_referred_to_them(client, city):
+    from linli.cases import services as case_services
+    from linli.testing import api_headers
+
+    p = city.case_people()
+    staff, org = p["vet"], p["vet_org"]
+    case = case_services.submit_case(actor=p["resident"], text="养殖场臭味太大", channel="resident",
+                                     place_id=city.dwelling.pk)
+    headers = api_headers(staff)
+    # no resident or household of the county, care tags included
+    assert not scoped(staff, Resident.objects.all(), "resident.view").exists()
+    assert client.get(f"/api/v1/residents/{city.resident.pk}", **headers).status_code == 404
+    assert client.get(f"/api/v1/cases/{case.pk}", **headers).status_code == 404
+    case_services.refer_case(actor=p["street_official"], case_id=case.pk, organisation_id=org.pk,
+                             reason="请畜牧兽医站处理")
+    r = client.get(f"/api/v1/cases/{case.pk}", **headers)
+    assert r.status_code == 200
+    # the reporter, through the case they handle
+    assert [e["actor"] for e in r.json()["timeline"] if e["kind"] == "created"] == ["李大爷"]
+    assert client.get(f"/api/v1/residents/{city.resident.pk}", **headers).status_code == 404

@@ -201,3 +201,15 @@ def test_production_server_serves_styled_pages_and_htmx_works(production_server,
         context.close()
     assert outside == []
     assert csp_errors == []
+
+
+def test_a_worker_loads_the_dictionary_and_the_model_when_it_starts(db, settings):
+    """wsgi.warm_up (run at import when LINLI_WARM_UP, on in production, off in tests)."""
+    from linli.triage import pipeline, suggest
+
+    assert settings.LINLI_WARM_UP is False  # tests do not pay for it by default
+    suggest.forget_cached_model()
+    import linli.wsgi
+
+    linli.wsgi.warm_up()
+    assert pipeline._jieba_ready

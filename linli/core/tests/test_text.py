@@ -104,7 +104,7 @@ def test_places_and_people_refuse_control_characters(client, city, people):
 
 
 def test_open311_description_and_names_are_checked(client, city, people):
-    key = issue_api_token(user=people["street"], name="open311")
+    key = issue_api_token(user=people["street"], name="open311", kind="open311")
     base = {"api_key": key, "service_code": "manhole", "address_id": str(city.dwelling.pk)}
     r = client.post("/open311/v2/requests.json", {**base, "description": "井盖\x00坏了"})
     assert r.status_code == 400 and "控制字符" in r.content.decode()

@@ -39,7 +39,7 @@ def o311(city):
                                        place_id=city.dwelling.pk, is_public=True)
     private = case_services.submit_case(actor=resident, text="邻居家漏水到我家", channel="resident",
                                         place_id=city.dwelling.pk)
-    return {"key": issue_api_token(user=integrator, name="open311"), "public": public, "private": private}
+    return {"key": issue_api_token(user=integrator, name="open311", kind="open311"), "public": public, "private": private}
 
 
 def test_services_and_definition_match_the_schemas(client, o311):
@@ -133,7 +133,7 @@ def test_the_georeport_client(live_server, city):
     city.grid.boundary = BOX
     city.grid.save(update_fields=["boundary"])
     integrator = city.user_with("street_official", at=city.street)
-    key = issue_api_token(user=integrator, name="open311")
+    key = issue_api_token(user=integrator, name="open311", kind="open311")
     client = GeoReport(live_server.url + "/open311/v2/", api_key=key)
     services = client.get_service_list()
     assert any(s["service_code"] == "garbage" for s in services)
