@@ -253,7 +253,9 @@ def submit(request, payload: CaseIn):
                                     place_id=payload.place_id, lat=payload.lat, lng=payload.lng,
                                     category_code=payload.category, contact_name=payload.contact_name,
                                     contact_phone=payload.contact_phone, is_public=payload.is_public,
-                                    priority=payload.priority)
+                                    priority=payload.priority,
+                                    # run_idempotent's transaction rolls back as a whole on failure
+                                    savepoint=False)
         # A case just created has only its opening events, none internal: no need to read
         # them back or ask the scope module which of them the reporter may see.
         case.timeline = case.opening_events

@@ -218,7 +218,7 @@ def place_for_point(lat: Decimal, lng: Decimal) -> Place | None:
 def submit_case(*, actor, text: str, channel: str, place_id: int | None = None, lat=None, lng=None,
                 category_code: str | None = None, contact_name: str = "", contact_phone: str = "",
                 is_public: bool = False, priority: int = Case.Priority.LOW, on_behalf: bool = False,
-                via_integration: bool = False) -> Case:
+                via_integration: bool = False, savepoint: bool = True) -> Case:
     """Open a case from any channel. Residents report for themselves; staff channels (phone,
     walk-in, patrol, visit, meeting, hotline) need the intake verb at the place; an
     integration (Open311, an API client with its key) files for an anonymous contact."""
@@ -308,10 +308,12 @@ def submit_case(*, actor, text: str, channel: str, place_id: int | None = None, 
     if contact_phone:
         case.set_contact_phone(contact_phone)
     # Everything above only read and checked; the writes are one atomic block. Intake is the
-    # hottest write: no savepoint of its own (inside the idempotency claim's transaction, a
-    # failure rolls that back anyway), the number given by the INSERT (on PostgreSQL a
-    # trigger makes it from the new id; cases migration 0005), the opening events in one INSERT.
-    with transaction.atomic(savepoint=False):
+    # hottest write: the number given by the INSERT (on PostgreSQL a trigger makes it from the
+    # new id; cases migration 0005), the opening events in one INSERT, and no savepoint of its
+    # own when the caller says its transaction rolls back as a whole on failure anyway
+    # (`savepoint=False`: the API inside the idempotency claim's transaction). By default a
+    # failure here rolls back only these writes and leaves the caller's transaction usable.
+    with transaction.atomic(savepoint=savepoint):
         # The per-person limit first, under the person's row lock held until this commits, so a
         # burst of creates is counted one at a time (issue 10 §13).
         check_case_rate(actor, staff=staff_entry, via_integration=via_integration)
