@@ -339,4 +339,15 @@ TRANSLATIONS = {
     "提交议题": "Submit topic",
     "议题已提交": "Topic submitted",
     "日期格式不正确": "Invalid date",
+    # paper ballots
+    "打印纸质选票": "Print paper ballots",
+    "选票发放与回收登记": "Register of ballots issued and returned",
+    "纸质选票": "Paper ballots",
+    "已发放": "Issued",
+    "已收回": "Returned",
+    "计入方式": "Counted as",
+    "最多选 %(n)s 人": "choose up to %(n)s",
+    "签名": "Signature",
+    "日期": "Date",
+    "凭此码查找选票记录": "this code finds the ballot record",
 }

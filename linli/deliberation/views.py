@@ -376,3 +376,25 @@ def figures_page(request):
             end=timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min)))
     return render_page(request, "deliberation/figures.html", {
         "places": places, "chosen": chosen, "start": start, "end": end, "figures": figures})
+
+
+@login_required
+def paper_ballots_page(request, vote_id: int):
+    """Printable paper ballots, one per elector (name, dwelling, area, the matters with boxes,
+    a signature line and the code that finds the ballot record), and the register of ballots
+    issued and returned."""
+    try:
+        vote = selectors.vote_for(request.user, vote_id)
+        if not allowed(request.user, "deliberation.convene", vote):
+            raise Forbidden(_("您没有权限执行此操作"), code="forbidden")
+        if not vote.is_frozen:
+            raise Forbidden(_("表决尚未公告"), code="not_frozen")
+    except DomainError as exc:
+        return error_page(request, exc)
+    from .models import Elector, PaperEntry
+
+    returned = set(PaperEntry.objects.filter(vote=vote).values_list("elector_id", flat=True))
+    electors = list(Elector.objects.filter(vote=vote).select_related("counted").order_by("path", "pk"))
+    return render_page(request, "deliberation/paper_ballots.html", {
+        "vote": vote, "electors": electors, "returned": returned, "matters": vote.frozen.get("matters", []),
+        "register": request.GET.get("register") == "1"})
