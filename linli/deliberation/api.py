@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
-from ninja import Path, Query, Router, Schema
+from ninja import Body, Path, Query, Router, Schema
 from pydantic import Field
 
 from linli.core.idempotency import run_idempotent
@@ -178,6 +178,39 @@ def cast_ballot(request, payload: BallotIn, vote_id: int = PATH_ID):
 def vote_results(request, vote_id: int = PATH_ID):
     vote = selectors.vote_for(request.user, vote_id)
     return selectors.results(request.user, vote)
+
+
+class ScanIn(Schema):
+    resident_id: int = Field(..., ge=1, le=MAX_ID)
+    nonce: str = Field(..., min_length=8, max_length=64)
+    scanned_at: dt.datetime
+    method: str = Field("qr", max_length=8)
+
+
+class ScanOut(Schema):
+    nonce: str
+    ok: bool
+    message: str = ""
+
+
+@router.post("/meetings/{meeting_id}/sign-ins", response={200: list[ScanOut], **ERRORS},
+             summary="上传签到（离线扫码排队，按唯一标识只计一次）")
+def upload_sign_ins(request, scans: list[ScanIn] = Body(..., max_length=500), meeting_id: int = PATH_ID):
+    from linli.core.errors import DomainError
+
+    from . import services_meetings
+
+    out = []
+    for s in scans:
+        try:
+            services_meetings.sign_in(actor=request.user, meeting_id=meeting_id, resident_id=s.resident_id,
+                                      method=s.method, nonce=s.nonce, scanned_at=_aware(s.scanned_at))
+            out.append({"nonce": s.nonce, "ok": True})
+        except DomainError as exc:
+            if exc.status in (403, 404) and exc.field is None:
+                raise
+            out.append({"nonce": s.nonce, "ok": False, "message": str(exc.message)})
+    return out
 
 
 __all__ = ["router", "Vote"]

@@ -11,4 +11,9 @@ urlpatterns = [
     path("deliberation/votes/<int:vote_id>/manage/", views.manage_page, name="manage"),
     path("deliberation/votes/<int:vote_id>/notice/", views.notice_page, name="notice"),
     path("deliberation/votes/<int:vote_id>/choices/", views.choices_page, name="choices"),
+    path("deliberation/votes/<int:vote_id>/paper/", views.paper_ballots_page, name="paper_ballots"),
+    path("deliberation/topics/", views.topics_page, name="topics"),
+    path("deliberation/topics/<int:topic_id>/", views.topic_page, name="topic"),
+    path("deliberation/meetings/<int:meeting_id>/", views.meeting_page, name="meeting"),
+    path("deliberation/figures/", views.figures_page, name="figures"),
 ]

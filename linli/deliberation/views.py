@@ -20,7 +20,7 @@ from linli.core.errors import DomainError, Forbidden, Invalid
 from linli.places.models import Place
 
 from . import selectors, services
-from .models import Vote
+from .models import Meeting, TopicSupport, Vote
 
 
 def _choices_from(request, vote: Vote) -> dict:
@@ -52,6 +52,7 @@ def home(request):
     return render_page(request, "deliberation/home.html", {
         "mine": mine.exclude(status=Vote.Status.DRAFT).order_by("-id")[:30], "staff_votes": staff,
         "ballots": selectors.my_ballots(request.user)[:30],
+        "meetings": scoped(request.user, Meeting.objects.all(), "deliberation.view").order_by("-starts_at")[:20],
         "can_convene": bool(request.user.is_superuser or _convene_places(request.user)),
     })
 
@@ -224,3 +225,176 @@ def choices_page(request, vote_id: int):
     labels = selectors.option_labels(vote)
     table = [(e, b, [labels.get(i, "") for ids in b.data.get("choices", {}).values() for i in ids]) for e, b in rows]
     return render_page(request, "deliberation/choices.html", {"vote": vote, "rows": table})
+
+
+# --------------------------------------------------------------------------------------------
+# Topics and meetings
+# --------------------------------------------------------------------------------------------
+
+def _home_places(user):
+    """Places a resident may propose for: those above their home (compound up to community)."""
+    resident = getattr(user, "resident", None)
+    if resident is None:
+        return Place.objects.none()
+    prefixes = [resident.path[:n] for n in range(4, len(resident.path) + 1, 4)]
+    return Place.objects.filter(path__in=prefixes, kind__code__in=["community", "grid", "compound"]).order_by("path")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def topics_page(request):
+    from . import selectors_meetings
+    from . import services_meetings as sm
+
+    errors = []
+    if request.method == "POST":
+        try:
+            if request.POST.get("support"):
+                sm.support_topic(actor=request.user, topic_id=int(request.POST["support"]))
+                messages.success(request, _("已附议"))
+            else:
+                sm.propose_topic(actor=request.user, place_id=int(request.POST.get("place_id") or 0),
+                                 title=request.POST.get("title", ""), body=request.POST.get("body", ""))
+                messages.success(request, _("议题已提交"))
+            return redirect("deliberation:topics")
+        except DomainError as exc:
+            errors = exc.as_list()
+        except ValueError:
+            errors = Invalid(_("请求无效"), code="invalid").as_list()
+    places = list(_home_places(request.user)) + [p for p in _convene_places(request.user)]
+    topics = list(selectors_meetings.topics_for(request.user).order_by("-id")[:50])
+    supported = set(TopicSupport.objects.filter(user=request.user, topic__in=topics).values_list("topic_id", flat=True))
+    return render_page(request, "deliberation/topics.html", {
+        "topics": topics, "places": places, "errors": errors, "supported": supported},
+        status=400 if errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def topic_page(request, topic_id: int):
+    from linli.core.history import timeline
+
+    from . import services_meetings as sm
+    from .models import Topic
+
+    topic = Topic.objects.select_related("place", "proposer").filter(pk=topic_id).first()
+    try:
+        if topic is None:
+            raise Invalid(_("未找到该议题"), code="not_found")
+        if not (allowed(request.user, "deliberation.view", topic)
+                or topic.proposer_id == request.user.pk):
+            raise Forbidden(_("您没有权限执行此操作"), code="forbidden")
+    except DomainError as exc:
+        return error_page(request, exc)
+    errors = []
+    if request.method == "POST":
+        try:
+            sm.screen_topic(actor=request.user, topic_id=topic.pk, accept=request.POST.get("decision") == "accept",
+                            refusal=request.POST.get("refusal", ""), note=request.POST.get("note", ""))
+            return redirect("deliberation:topic", topic_id=topic.pk)
+        except DomainError as exc:
+            errors = exc.as_list()
+    return render_page(request, "deliberation/topic.html", {
+        "topic": topic, "errors": errors, "events": timeline(topic.events.all(), show_internal=False),
+        "can_screen": allowed(request.user, "deliberation.convene", topic),
+        "refusals": topic.Refusal.choices}, status=400 if errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_page(request, meeting_id: int):
+    """The meeting: agenda, the sign-in sheet (tick, or scans queued offline with a nonce),
+    attendance per building, the minutes editor and the convener's approval."""
+    import secrets as _secrets
+
+    from . import selectors_meetings
+    from . import services_meetings as sm
+    from .models import Meeting
+
+    meeting = Meeting.objects.select_related("place", "convener").filter(pk=meeting_id).first()
+    try:
+        if meeting is None:
+            raise Invalid(_("未找到该会议"), code="not_found")
+        if not allowed(request.user, "deliberation.view", meeting):
+            raise Forbidden(_("您没有权限执行此操作"), code="forbidden")
+    except DomainError as exc:
+        return error_page(request, exc)
+    can_convene = allowed(request.user, "deliberation.convene", meeting)
+    errors = []
+    if request.method == "POST" and can_convene:
+        action = request.POST.get("action")
+        try:
+            if action == "notice":
+                sm.publish_meeting_notice(actor=request.user, meeting_id=meeting.pk)
+            elif action == "tick":
+                for rid in request.POST.getlist("resident"):
+                    sm.sign_in(actor=request.user, meeting_id=meeting.pk, resident_id=int(rid), method="list",
+                               nonce=f"list-{meeting.pk}-{int(rid)}")
+            elif action == "minutes":
+                sm.record_minutes(actor=request.user, item_id=int(request.POST["item"]),
+                                  discussion=request.POST.get("discussion", ""), decision=request.POST.get("decision", ""),
+                                  actions=request.POST.get("actions", ""))
+            elif action == "approve":
+                sm.approve_minutes(actor=request.user, meeting_id=meeting.pk)
+            return redirect("deliberation:meeting", meeting_id=meeting.pk)
+        except DomainError as exc:
+            errors = exc.as_list()
+        except (ValueError, KeyError):
+            errors = Invalid(_("请求无效"), code="invalid").as_list()
+        meeting.refresh_from_db()
+    from linli.places.models import Resident
+
+    signed = set(meeting.attendance.values_list("resident_id", flat=True))
+    sheet = (Resident.objects.filter(path__startswith=meeting.path, lives_here=True).order_by("path", "pk")[:300]
+             if can_convene else [])
+    return render_page(request, "deliberation/meeting.html", {
+        "meeting": meeting, "items": meeting.items.select_related("topic", "vote"), "errors": errors,
+        "by_building": selectors_meetings.attendance_by_building(meeting), "attendance": len(signed),
+        "sheet": sheet, "signed": signed, "can_convene": can_convene, "nonce": _secrets.token_hex(8),
+    }, status=400 if errors else 200)
+
+
+@login_required
+def figures_page(request):
+    """Figures per place and period: topics, meetings and attendance, votes held, passed and
+    failed for lack of quorum."""
+    from . import selectors_meetings
+
+    places = list(_convene_places(request.user)) or list(_home_places(request.user))
+    chosen = next((p for p in places if str(p.pk) == request.GET.get("place")), places[0] if places else None)
+    today = timezone.localdate()
+    try:
+        start = dt.date.fromisoformat(request.GET.get("start") or f"{today.year}-01-01")
+        end = dt.date.fromisoformat(request.GET.get("end") or today.isoformat())
+    except ValueError:
+        return error_page(request, Invalid(_("日期格式不正确"), code="invalid_date"))
+    figures = None
+    if chosen is not None:
+        figures = selectors_meetings.figures(
+            request.user, under=chosen.path,
+            start=timezone.make_aware(dt.datetime.combine(start, dt.time.min)),
+            end=timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min)))
+    return render_page(request, "deliberation/figures.html", {
+        "places": places, "chosen": chosen, "start": start, "end": end, "figures": figures})
+
+
+@login_required
+def paper_ballots_page(request, vote_id: int):
+    """Printable paper ballots, one per elector (name, dwelling, area, the matters with boxes,
+    a signature line and the code that finds the ballot record), and the register of ballots
+    issued and returned."""
+    try:
+        vote = selectors.vote_for(request.user, vote_id)
+        if not allowed(request.user, "deliberation.convene", vote):
+            raise Forbidden(_("您没有权限执行此操作"), code="forbidden")
+        if not vote.is_frozen:
+            raise Forbidden(_("表决尚未公告"), code="not_frozen")
+    except DomainError as exc:
+        return error_page(request, exc)
+    from .models import Elector, PaperEntry
+
+    returned = set(PaperEntry.objects.filter(vote=vote).values_list("elector_id", flat=True))
+    electors = list(Elector.objects.filter(vote=vote).select_related("counted").order_by("path", "pk"))
+    return render_page(request, "deliberation/paper_ballots.html", {
+        "vote": vote, "electors": electors, "returned": returned, "matters": vote.frozen.get("matters", []),
+        "register": request.GET.get("register") == "1"})

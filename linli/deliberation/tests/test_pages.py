@@ -85,3 +85,20 @@ def test_results_page_and_notice_after_close(client, estate, city):
     page = client.get(f"/deliberation/votes/{vote.pk}/notice/").content.decode()
     assert "表决结果公示（询异）" in page and "通过" in page and "300.00/300.00㎡" in page
     assert "1栋-103" in page
+
+
+def test_printable_paper_ballots_and_register(client, estate, city):
+    owners = estate.owners_each()
+    vote = publish_and_open(owners_vote(estate))
+    staff = city.user_with("community_worker", at=city.community)
+    client.force_login(staff)
+    codes = list(Elector.objects.filter(vote=vote).values_list("code", flat=True))
+    page = client.get(f"/deliberation/votes/{vote.pk}/paper/").content.decode()
+    assert all(c in page for c in codes) and "签名" in page and "100.00㎡" in page and "1栋-102" in page
+    from linli.deliberation import services
+
+    services.cast_online_ballot(actor=estate.user(owners["1栋-101"]), vote_id=vote.pk, choices=choose(vote, "agree"))
+    register = client.get(f"/deliberation/votes/{vote.pk}/paper/?register=1").content.decode()
+    assert "选票发放与回收登记" in register and "网络投票" in register
+    client.force_login(estate.user(owners["1栋-102"]))
+    assert client.get(f"/deliberation/votes/{vote.pk}/paper/").status_code == 403
