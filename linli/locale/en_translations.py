@@ -172,10 +172,10 @@ TRANSLATIONS: dict[str | tuple[str, str], str | tuple[str, str]] = {
     "合计": "Total",
     "无": "None",
     "诉求件数": "Requests",
-    "这些地点还没有登记边界，地图无法显示；请看下表。":
-        "These places have no boundaries yet, so the map cannot be drawn; see the table below.",
-    "地图数据加载失败，请看下表。": "The map data could not be loaded; see the table below.",
-    "地图需要启用 JavaScript；下表列出全部数字。": "The map needs JavaScript; the table below lists all the figures.",
+    "这些地点还没有登记边界，地图无法显示；请看表格。":
+        "These places have no boundaries yet, so the map cannot be drawn; see the table.",
+    "地图数据加载失败，请看表格。": "The map data could not be loaded; see the table.",
+    "地图需要启用 JavaScript；表格列出全部数字。": "The map needs JavaScript; the table lists all the figures.",
     "各小区诉求件数": "Requests by compound",
     "各网格诉求件数": "Requests by grid",
     "其他类别": "Other categories",
