@@ -113,9 +113,12 @@
         target.bindPopup(popupHtml(props, collection.categories || {}, labels), popupOptions);
       }
       target.getElement().setAttribute("data-name", props.name);
+      // a dot's label goes towards the middle of the map, so it stays inside it
+      var side = "center";
+      if (target !== item.path) side = (nw.x + se.x) / 2 > map.getSize().x / 2 ? "left" : "right";
       // Every place is named on the map with its number of cases.
       target.bindTooltip(escapeHtml(props.name) + " <b>" + (props.count || 0) + "</b>", {
-        permanent: true, direction: target === item.path ? "center" : "right", offset: target === item.path ? [0, 0] : [MIN_PX / 2, 0],
+        permanent: true, direction: side, offset: side === "right" ? [MIN_PX / 2, 0] : side === "left" ? [-MIN_PX / 2, 0] : [0, 0],
         className: "hot-label", opacity: 1, interactive: false
       });
     });
