@@ -32,7 +32,7 @@ def importable_places(user) -> list[dict]:
         qs = qs.filter(kind__rank__lte=compound.rank)
     places = list(scoped(user, qs, Verb.PEOPLE_IMPORT)[:MAX_PLACES])
     top = min((p.depth for p in places), default=0)
-    return [{"place": p, "indent": "\u3000" * (p.depth - top)} for p in places]
+    return [{"place": p, "indent": "\u00a0\u00a0" * (p.depth - top)} for p in places]
 
 
 @never_cache

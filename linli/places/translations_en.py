@@ -36,4 +36,5 @@ TRANSLATIONS = {
     "、": ", ",
     "表头": "header",
     "或": "or",
+    "%(name)s（%(kind)s）": "%(name)s (%(kind)s)",
 }
