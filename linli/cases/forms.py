@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.errors import DomainError
+from linli.core.widgets import FilePick
 
 from .models import Case
 
@@ -29,8 +30,13 @@ def add_domain_errors(form: forms.Form, exc: DomainError) -> None:
         form.add_error(field if field in form.fields else None, error["message"])
 
 
-class MultipleFileInput(forms.ClearableFileInput):
+class MultipleFileInput(FilePick):
+    """Photos under a translated button (选择照片 / Choose photos), not the browser's own."""
+
     allow_multiple_selected = True
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, button=_("选择照片"), empty=_("未选择照片"))
 
 
 class PhotosField(forms.FileField):

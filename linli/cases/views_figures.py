@@ -22,6 +22,7 @@ from linli.accounts.scope import allowed, get_scoped, prefixes, scoped
 from linli.accounts.views import error_page, render_page
 from linli.core.errors import DomainError, Forbidden, NotFound
 from linli.core.paths import ancestors_paths
+from linli.core.widgets import DATE_FORMATS, DateText
 from linli.places.models import Place
 
 from . import selectors
@@ -55,12 +56,12 @@ class FiguresQuery(forms.Form):
                                                "max_value": gettext_lazy("地点编号无效")})
     period = forms.ChoiceField(label=gettext_lazy("统计时段"), choices=PERIODS, required=False,
                                error_messages={"invalid_choice": gettext_lazy("请选择统计时段")})
-    date_from = forms.DateField(label=gettext_lazy("开始日期"), required=False, input_formats=["%Y-%m-%d"],
+    date_from = forms.DateField(label=gettext_lazy("开始日期"), required=False, input_formats=DATE_FORMATS,
                                 error_messages={"invalid": gettext_lazy("日期格式应为 2026-11-01")},
-                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    date_to = forms.DateField(label=gettext_lazy("结束日期"), required=False, input_formats=["%Y-%m-%d"],
+                                widget=DateText(attrs={"aria-describedby": "date-format-help"}))
+    date_to = forms.DateField(label=gettext_lazy("结束日期"), required=False, input_formats=DATE_FORMATS,
                               error_messages={"invalid": gettext_lazy("日期格式应为 2026-11-01")},
-                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+                              widget=DateText(attrs={"aria-describedby": "date-format-help"}))
 
     def clean(self):
         data = super().clean()

@@ -172,10 +172,10 @@ TRANSLATIONS: dict[str | tuple[str, str], str | tuple[str, str]] = {
     "合计": "Total",
     "无": "None",
     "诉求件数": "Requests",
-    "这些地点还没有登记边界，地图无法显示；请看下表。":
-        "These places have no boundaries yet, so the map cannot be drawn; see the table below.",
-    "地图数据加载失败，请看下表。": "The map data could not be loaded; see the table below.",
-    "地图需要启用 JavaScript；下表列出全部数字。": "The map needs JavaScript; the table below lists all the figures.",
+    "这些地点还没有登记边界，地图无法显示；请看表格。":
+        "These places have no boundaries yet, so the map cannot be drawn; see the table.",
+    "地图数据加载失败，请看表格。": "The map data could not be loaded; see the table.",
+    "地图需要启用 JavaScript；表格列出全部数字。": "The map needs JavaScript; the table lists all the figures.",
     "各小区诉求件数": "Requests by compound",
     "各网格诉求件数": "Requests by grid",
     "其他类别": "Other categories",
@@ -291,7 +291,7 @@ TRANSLATIONS: dict[str | tuple[str, str], str | tuple[str, str]] = {
     "人口导入模板": "Population import template",
     "必填，不超过50个字": "Required, at most 50 characters",
     "男或女；填了身份证号时可不填，填了须与身份证号一致":
-        "male or female (男 or 女); may be left empty when the ID number is given, and must match it",
+        "male or female; may be left empty when the ID number is given, and must match it",
     "18位居民身份证号（校验位须正确），用于再次导入时识别同一个人":
         "18-character resident ID number (with a correct check digit); recognises the same person "
         "on a later import",
@@ -303,11 +303,11 @@ TRANSLATIONS: dict[str | tuple[str, str], str | tuple[str, str]] = {
     "可不填；填了单元须同时填楼栋": "Optional; an entrance (unit) needs a building",
     "必填，房号或门牌号；没有的房屋会新建": "Required: room or door number; missing dwellings are created",
     "房屋建筑面积，平方米，可不填": "Floor area of the dwelling in square metres; optional",
-    "自有、租住或其他；同一房屋须一致": "owned, rented or other (自有, 租住, 其他); the same for the whole dwelling",
+    "自有、租住或其他；同一房屋须一致": "owned, rented or other; the same for the whole dwelling",
     "户主、配偶、子女、父母、孙子女、祖父母、兄弟姐妹、儿媳、女婿、租户或其他；每户一名户主":
         "head, spouse, child, parent, grandchild, grandparent, sibling, child_in_law, tenant or other "
         "(the Chinese names work too); one head per household",
-    "是或否，不填为是": "yes or no (是 or 否); empty means yes",
+    "是或否，不填为是": "yes or no; empty means yes",
     "关爱标签名称，如 独居老人、低保、党员；多个用顿号或逗号分隔；留空则清除":
         "Care tags, e.g. elderly_alone, low_income, party_member (Chinese or English names work too); "
         "separate several with commas; empty clears them",
@@ -413,7 +413,7 @@ TRANSLATIONS: dict[str | tuple[str, str], str | tuple[str, str]] = {
     "导入到": "Import into",
     "请选择网格、社区或小区": "Choose a grid, community or compound",
     "导入到网格、社区时须填写“小区”列；导入到小区时“小区”列可不填。缺少的小区、楼栋、单元和房屋会自动新建。":
-        "When importing into a grid or community, the 小区 (compound) column is required; when importing into "
+        "When importing into a grid or community, the compound column is required; when importing into "
         "a compound it may be left empty. Missing compounds, buildings, entrances and dwellings are created "
         "automatically.",
     "人口信息表（.xlsx 或 .csv）": "Population sheet (.xlsx or .csv)",

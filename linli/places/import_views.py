@@ -15,7 +15,7 @@ from linli.accounts.scope import scoped
 from linli.accounts.views import error_page, render_page
 from linli.core.errors import DomainError, Forbidden
 
-from .importing import COLUMNS, import_people, read_table, template_workbook
+from .importing import COLUMNS, column_label, import_people, read_table, template_workbook
 from .models import Place, PlaceKind
 
 MAX_UPLOAD = 30 * 1024 * 1024
@@ -32,7 +32,7 @@ def importable_places(user) -> list[dict]:
         qs = qs.filter(kind__rank__lte=compound.rank)
     places = list(scoped(user, qs, Verb.PEOPLE_IMPORT)[:MAX_PLACES])
     top = min((p.depth for p in places), default=0)
-    return [{"place": p, "indent": "\u3000" * (p.depth - top)} for p in places]
+    return [{"place": p, "indent": "\u00a0\u00a0" * (p.depth - top)} for p in places]
 
 
 @never_cache
@@ -40,7 +40,10 @@ def importable_places(user) -> list[dict]:
 @require_http_methods(["GET", "POST"])
 def import_people_page(request):
     places = importable_places(request.user)
-    ctx = {"places": places, "columns": list(COLUMNS.values()), "selected": None, "dry_run": False,
+    # Each column by its name in the page's language, with the headers a file may carry.
+    columns = [{"label": column_label(c.header), "header": c.header, "key": c.key, "required": c.required,
+                "meaning": c.meaning} for c in COLUMNS.values()]
+    ctx = {"places": places, "columns": columns, "selected": None, "dry_run": False,
            "errors": {}, "report": None, "shown_errors": [], "hidden_errors": 0, "filename": ""}
     if not places:
         # The refusal alone: no form, no column list, for someone who cannot use them.
@@ -75,7 +78,8 @@ def import_people_page(request):
         errors.setdefault(field, []).append(str(exc.message))
         return render_page(request, "places/import.html", ctx, status=exc.status)
     ctx["report"] = report
-    ctx["shown_errors"] = report.errors[:MAX_ERRORS_SHOWN]
+    ctx["shown_errors"] = [{"row": e.row, "column": column_label(e.column), "message": e.message}
+                           for e in report.errors[:MAX_ERRORS_SHOWN]]
     ctx["hidden_errors"] = max(0, len(report.errors) - MAX_ERRORS_SHOWN)
     ctx["bad_rows"] = len({e.row for e in report.errors})
     return render_page(request, "places/import.html", ctx, status=200 if report.ok else 400)

@@ -26,6 +26,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from linli.accounts.roles import Verb
@@ -113,6 +114,32 @@ COLUMNS: dict[str, Column] = {c.header: c for c in (
     Column(CARE_TAGS, "care_tags", _("关爱标签名称，如 独居老人、低保、党员；多个用顿号或逗号分隔；留空则清除"),
            "党员", ("关爱标签", "特殊人群", "人员标签", "tags")),
 )}
+
+
+# What each column is called on the page and in the error report, in the page's language. The
+# file's headers stay as they are (Chinese, or the English key): these are for display only.
+COLUMN_LABELS = {
+    NAME: pgettext_lazy("import column", "姓名"), GENDER: pgettext_lazy("import column", "性别"),
+    ID_NUMBER: pgettext_lazy("import column", "身份证号"), PHONE: pgettext_lazy("import column", "联系电话"),
+    BIRTH: pgettext_lazy("import column", "出生日期"), COMPOUND: pgettext_lazy("import column", "小区"),
+    BUILDING: pgettext_lazy("import column", "楼栋"), UNIT: pgettext_lazy("import column", "单元"),
+    ROOM: pgettext_lazy("import column", "房号"), AREA: pgettext_lazy("import column", "面积"),
+    TENURE: pgettext_lazy("import column", "居住性质"), RELATION: pgettext_lazy("import column", "与户主关系"),
+    LIVES_HERE: pgettext_lazy("import column", "是否在此居住"), CARE_TAGS: pgettext_lazy("import column", "人员类别"),
+}
+
+
+def column_label(header: str) -> str:
+    """A column's name in the page's language ("" stays "")."""
+    return str(COLUMN_LABELS.get(header, header))
+
+
+def column_named(header: str) -> str:
+    """A column as a message names it: its Chinese header in Chinese; in English its English name
+    with the headers a file may carry, e.g. 'Room (房号 or room)'."""
+    if header not in COLUMNS or (get_language() or "zh").startswith("zh"):
+        return header
+    return f"{column_label(header)} ({header} or {COLUMNS[header].key})"
 
 
 def _norm_header(value) -> str:
@@ -283,11 +310,11 @@ def _map_header(table) -> list[dict[str, str]]:
     seen = set()
     for header in mapping.values():
         if header in seen:
-            raise Invalid(_("列“%(col)s”重复出现") % {"col": header}, code="duplicate_column", field="file")
+            raise Invalid(_("列“%(col)s”重复出现") % {"col": column_named(header)}, code="duplicate_column", field="file")
         seen.add(header)
     missing = [c.header for c in COLUMNS.values() if c.required and c.header not in seen]
     if missing:
-        raise Invalid(_("缺少必填列：%(cols)s") % {"cols": "、".join(missing)}, code="missing_column", field="file")
+        raise Invalid(_("缺少必填列：%(cols)s") % {"cols": str(_("、")).join(column_named(m) for m in missing)}, code="missing_column", field="file")
     out = []
     for number, cells in table[header_at + 1:]:
         if not any(cells):

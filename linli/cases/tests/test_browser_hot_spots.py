@@ -132,3 +132,96 @@ def test_figures_page_on_a_phone(page, live_server, city):
     assert "结束日期不能早于开始日期" in page.locator("#id_date_to-errors").inner_text()
     screenshot(page, "figures-bad-period")
     assert outside == []
+
+
+def _box(page, selector: str) -> dict:
+    return page.locator(selector).bounding_box()
+
+
+def _inside(inner: dict, outer: dict) -> bool:
+    return (inner["x"] >= outer["x"] - 1 and inner["y"] >= outer["y"] - 1
+            and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 1
+            and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 1)
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+
+
+def test_hot_spot_map_on_a_phone_labels_fits_and_keeps_the_popup_clear(page, live_server, city):
+    """390 px: the table comes before the map; every grid is named on the map with its count; the
+    view holds every polygon; the popup of a grid in the corner of the zoom buttons is not covered."""
+    _seed(city)
+    official = city.user_with("street_official", at=city.street)
+    login_as(page, live_server, official)
+    outside = block_the_outside(page)
+    page.goto_path(f"/cases/hot-spots/?under={city.community.pk}")
+    page.wait_for_selector("#hot-map[data-ready='true']")
+
+    # the table first on a phone: its last row ends above the map's top edge
+    assert page.viewport_size["width"] == 390
+    table, box = _box(page, "#hot-spots"), _box(page, "#hot-map")
+    assert table["y"] + table["height"] <= box["y"]
+
+    # labels: the name and the number of every grid, visible and inside the map
+    labels = page.locator("#hot-map .leaflet-tooltip.hot-label")
+    assert labels.count() == 3
+    texts = sorted(" ".join(t.split()) for t in labels.all_inner_texts())
+    assert texts == ["第一网格 5", "第三网格 0", "第二网格 1"]
+    for i in range(3):
+        assert labels.nth(i).is_visible()
+        assert _inside(labels.nth(i).bounding_box(), box)
+
+    # fitted to the data: every polygon wholly inside the map, and together they fill most of it
+    paths = page.locator("#hot-map .leaflet-overlay-pane svg path")
+    boxes = [paths.nth(i).bounding_box() for i in range(paths.count())]
+    assert all(_inside(b, box) for b in boxes)
+    width = max(b["x"] + b["width"] for b in boxes) - min(b["x"] for b in boxes)
+    height = max(b["y"] + b["height"] for b in boxes) - min(b["y"] for b in boxes)
+    assert width >= box["width"] * 0.5 or height >= box["height"] * 0.5
+
+    # the busiest grid sits in the bottom-left corner (where the zoom buttons are): its popup,
+    # once open, does not lie under them
+    page.locator("#hot-map path[fill='#a50f15']").click()
+    page.locator(".leaflet-popup-content").wait_for()
+    page.wait_for_function("getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
+    page.wait_for_timeout(400)  # let the auto-pan finish before measuring (not asserted)
+    popup, zoom = _box(page, ".leaflet-popup"), _box(page, ".leaflet-control-zoom")
+    assert zoom["width"] >= 44 and not _overlap(popup, zoom), (popup, zoom)
+    assert _inside(popup, _box(page, "#hot-map"))
+    screenshot(page, "hot-spots-phone-popup")
+    assert outside == []
+
+
+def test_hot_spot_map_of_a_street_is_not_a_strip_of_tiny_squares(page, live_server, city):
+    """Grids of two communities far apart: the view holds them all, and a grid too small to see at
+    that zoom is a dot of at least 14 px with its label, which opens the same popup."""
+    _seed(city)
+    far = place_services.create_place(actor=SYSTEM, parent_id=city.street.pk, kind_code="community", name="北关社区")
+    place_services.create_place(actor=SYSTEM, parent_id=far.pk, kind_code="grid", name="北关网格",
+                                boundary=square(104.52, 34.18, size=0.0006))
+    official = city.user_with("street_official", at=city.street)
+    login_as(page, live_server, official)
+    outside = block_the_outside(page)
+    page.goto_path(f"/cases/hot-spots/?under={city.street.pk}&kind=grid")
+    page.wait_for_selector("#hot-map[data-ready='true']")
+    box = _box(page, "#hot-map")
+    labels = page.locator("#hot-map .leaflet-tooltip.hot-label")
+    assert labels.count() == 4
+    assert "北关网格 0" in [" ".join(t.split()) for t in labels.all_inner_texts()]
+    for i in range(4):
+        assert labels.nth(i).is_visible() and _inside(labels.nth(i).bounding_box(), box)
+    dots = page.locator("#hot-map path.hot-dot")
+    assert dots.count() >= 1
+    for i in range(dots.count()):
+        b = dots.nth(i).bounding_box()
+        assert b["width"] >= 14 and b["height"] >= 14 and _inside(b, box)
+    every = page.locator("#hot-map .leaflet-overlay-pane svg path")
+    assert all(_inside(every.nth(i).bounding_box(), box) for i in range(every.count()))
+    screenshot(page, "hot-spots-street")
+    far_dot = page.locator("#hot-map path.hot-dot[data-name='北关网格']")
+    far_dot.click()
+    page.locator(".leaflet-popup-content").wait_for()
+    assert "北关网格" in page.locator(".leaflet-popup-content").inner_text()
+    assert outside == []

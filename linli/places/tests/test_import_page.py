@@ -4,6 +4,7 @@ bad rows (the Chinese error table, nothing written), a bad or missing file (a cl
 error, never a 500), dry run, and scope."""
 
 import io
+import re
 
 import pytest
 from django.urls import include, path, reverse
@@ -162,3 +163,31 @@ def test_a_building_is_not_an_import_target(head_client, city):
         "place": city.building.pk, "file": upload("a.csv", csv_bytes(good_rows()))})
     assert response.status_code == 400
     assert "只能导入到小区或其上级地点" in _text(response)
+
+
+def test_in_english_the_columns_have_english_names_and_chinese_headers_still_import(head_client, city):
+    """English mode: the column list, the error report and the missing-column message name the
+    columns in English (with the headers a file may carry); a file with Chinese headers imports."""
+    page = _text(head_client.get(reverse("importing:import"), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "Room *" in page and "Relation to the head" in page and "room" in page
+    assert "房号 *" not in page
+
+    rows = good_rows()
+    rows[3]["联系电话"] = "12345"
+    response = head_client.post(reverse("importing:import"), {
+        "place": city.grid.pk, "file": upload("people.xlsx", xlsx_bytes(rows))}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    cells = re.findall(r'<td class="col-column">([^<]*)</td>', response.content.decode())
+    assert cells == ["Mobile"]
+
+    missing = head_client.post(reverse("importing:import"), {
+        "place": city.grid.pk, "file": upload("a.csv", "姓名,身份证号\n张三,1\n".encode())}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Required columns missing: Room (房号 or room)" in _text(missing)
+    chinese = head_client.post(reverse("importing:import"), {
+        "place": city.grid.pk, "file": upload("a.csv", "姓名,身份证号\n张三,1\n".encode())})
+    assert "缺少必填列：房号" in _text(chinese)
+
+    imported = head_client.post(reverse("importing:import"), {
+        "place": city.grid.pk, "file": upload("people.xlsx", xlsx_bytes(good_rows()))}, HTTP_ACCEPT_LANGUAGE="en")
+    assert imported.status_code == 200
+    assert Resident.objects.filter(name="张建国").exists()

@@ -38,22 +38,20 @@
     return html;
   }
 
-  function legendControl(step, labels) {
-    var legend = L.control({ position: "bottomright" });
-    legend.onAdd = function () {
-      var div = L.DomUtil.create("div", "hot-legend");
-      div.id = "hot-legend";
-      var html = "<div class=\"hot-legend-title\">" + escapeHtml(labels.legend) + "</div>";
-      html += "<div><i style=\"background:" + NONE + "\"></i>" + escapeHtml(labels.none) + "</div>";
-      COLOURS.forEach(function (colour, i) {
-        var low = i * step + 1, high = (i + 1) * step;
-        var range = low === high ? String(low) : low + "–" + high;
-        html += "<div><i style=\"background:" + colour + "\"></i>" + range + "</div>";
-      });
-      div.innerHTML = html;
-      return div;
-    };
-    return legend;
+  // The legend sits under the map, not over it, so it hides neither a place nor a popup.
+  function legendBox(step, labels) {
+    var div = document.createElement("div");
+    div.className = "hot-legend";
+    div.id = "hot-legend";
+    var html = "<span class=\"hot-legend-title\">" + escapeHtml(labels.legend) + "</span>";
+    html += "<span><i style=\"background:" + NONE + "\"></i>" + escapeHtml(labels.none) + "</span>";
+    COLOURS.forEach(function (colour, i) {
+      var low = i * step + 1, high = (i + 1) * step;
+      var range = low === high ? String(low) : low + "–" + high;
+      html += "<span><i style=\"background:" + colour + "\"></i>" + range + "</span>";
+    });
+    div.innerHTML = html;
+    return div;
   }
 
   function draw(el, collection) {
@@ -69,7 +67,10 @@
     }
     el.hidden = false;
     var tiles = el.dataset.tilesUrl;
-    var map = L.map(el, { attributionControl: !!tiles, zoomSnap: 0.25, scrollWheelZoom: false });
+    // The zoom buttons sit at the bottom left, away from where popups open (above the tapped
+    // point, auto-panned clear of the top and of the controls below).
+    var map = L.map(el, { attributionControl: !!tiles, zoomSnap: 0.25, scrollWheelZoom: false, zoomControl: false });
+    L.control.zoom({ position: "bottomleft" }).addTo(map);
     if (tiles) {
       L.tileLayer(tiles, { maxZoom: 19 }).addTo(map);
     } else {
@@ -77,6 +78,9 @@
     }
     var max = features.reduce(function (m, f) { return Math.max(m, f.properties.count || 0); }, 0);
     var step = stepSize(max);
+    // Popups keep clear of the zoom buttons: auto-pan keeps their lower edge above the buttons' height.
+    var popupOptions = { autoPanPaddingTopLeft: [12, 12], autoPanPaddingBottomRight: [12, 116], maxWidth: 240 };
+    var shapes = [];
     var layer = L.geoJSON(collection, {
       style: function (feature) {
         return {
@@ -85,11 +89,40 @@
         };
       },
       onEachFeature: function (feature, path) {
-        path.bindPopup(popupHtml(feature.properties, collection.categories || {}, labels));
+        path.bindPopup(popupHtml(feature.properties, collection.categories || {}, labels), popupOptions);
+        shapes.push({ feature: feature, path: path });
       }
     }).addTo(map);
-    map.fitBounds(layer.getBounds(), { padding: [12, 12] });
-    legendControl(step, labels).addTo(map);
+    // Fit the view to the shaded places, with room for their labels, and none under the zoom
+    // buttons (a column of 56 px on the left).
+    map.fitBounds(layer.getBounds(), { paddingTopLeft: [66, 28], paddingBottomRight: [28, 28], maxZoom: 18 });
+    // A place too small to see at this zoom (a street of many grids) gets a dot of at least
+    // MIN_PX across, coloured like its polygon, which opens the same popup.
+    var MIN_PX = 14;
+    shapes.forEach(function (item) {
+      var props = item.feature.properties;
+      var bounds = item.path.getBounds();
+      var nw = map.latLngToContainerPoint(bounds.getNorthWest());
+      var se = map.latLngToContainerPoint(bounds.getSouthEast());
+      var target = item.path;
+      if (Math.abs(se.x - nw.x) < MIN_PX || Math.abs(se.y - nw.y) < MIN_PX) {
+        target = L.circleMarker(bounds.getCenter(), {
+          radius: MIN_PX / 2, color: "#5b636d", weight: 1, opacity: 0.9,
+          fillColor: colourFor(props.count, step), fillOpacity: 0.95, className: "hot-dot"
+        }).addTo(map);
+        target.bindPopup(popupHtml(props, collection.categories || {}, labels), popupOptions);
+      }
+      target.getElement().setAttribute("data-name", props.name);
+      // a dot's label goes towards the middle of the map, so it stays inside it
+      var side = "center";
+      if (target !== item.path) side = (nw.x + se.x) / 2 > map.getSize().x / 2 ? "left" : "right";
+      // Every place is named on the map with its number of cases.
+      target.bindTooltip(escapeHtml(props.name) + " <b>" + (props.count || 0) + "</b>", {
+        permanent: true, direction: side, offset: side === "right" ? [MIN_PX / 2, 0] : side === "left" ? [-MIN_PX / 2, 0] : [0, 0],
+        className: "hot-label", opacity: 1, interactive: false
+      });
+    });
+    el.parentNode.insertBefore(legendBox(step, labels), el.nextSibling);
     el.dataset.ready = "true";
   }
 
