@@ -99,25 +99,29 @@ def number(word: str) -> int | None:
 OBJECTS: dict[str, tuple[str, ...]] = {
     "stair_light": ("楼道灯", "楼道的灯", "声控灯", "感应灯", "楼梯灯", "楼道里的灯", "楼道照明"),
     "lamp": ("路灯", "灯杆", "灯泡", "灯罩", "庭院灯", "草坪灯", "照明", "灯", "黑漆漆", "黑乎乎", "黑灯瞎火", "不亮"),
-    "manhole": ("井盖", "窨井", "下水道口", "雨水井", "篦子", "箅子", "井口", "井圈", "盖板", "检查井", "污水井"),
-    "water": ("水管", "自来水", "停水", "水压", "漏水", "爆管", "供水", "水龙头", "没水", "水表"),
-    "heating": ("暖气", "供暖", "供热", "热力", "地暖"),
+    "manhole": ("井盖", "窨井", "下水道口", "下水道盖", "雨水井", "篦子", "箅子", "井口", "井圈", "盖板", "检查井", "污水井",
+                "铁盖", "盖子"),
+    "water": ("水管", "自来水", "停水", "水压", "漏水", "爆管", "供水", "水龙头", "没水", "水表", "管子", "管道", "冒水",
+              "水箱"),
+    "heating": ("暖气", "供暖", "供热", "热力", "地暖", "冒白气", "暖气管"),
     "sewer": ("下水道", "化粪池", "排水沟", "阴沟", "污水", "堵了", "返臭", "反味"),
-    "power": ("停电", "电压", "跳闸", "电表", "变压器"),
+    "power": ("停电", "电压", "跳闸", "电表", "变压器", "电线", "电缆", "配电箱", "电箱"),
     "gas": ("煤气", "燃气", "天然气", "液化气"),
-    "car": ("轿车", "私家车", "面包车", "货车", "小车", "汽车", "僵尸车", "车位", "停车", "挪车", "车牌", "占道", "堵路"),
+    "car": ("汽车", "轿车", "suv", "越野车", "皮卡", "出租车", "三轮车", "摩托车", "私家车", "面包车", "货车", "小车",
+            "僵尸车", "车位", "停车", "挪车", "车牌", "占道", "堵路"),
     "ebike": ("电动车", "电瓶车", "电驴", "电动自行车", "充电桩", "飞线", "拉线", "充电"),
     "bicycle": ("自行车", "单车"),
-    "garbage": ("垃圾", "清运", "垃圾桶", "垃圾箱", "垃圾房", "垃圾站"),
+    "garbage": ("垃圾", "清运", "垃圾桶", "垃圾箱", "垃圾房", "垃圾站", "废品", "建渣", "渣土"),
     "elevator": ("电梯",),
-    "door": ("单元门", "门禁", "门锁", "防盗门", "闭门器", "对讲"),
+    "door": ("单元门", "门禁", "门锁", "防盗门", "闭门器", "对讲", "铁门", "大铁门", "道闸", "伸缩门"),
     "handrail": ("扶手", "栏杆", "护栏"),
     "stairs": ("楼梯", "台阶", "踏步"),
     "road": ("路面", "坑", "积水", "塌陷", "下陷", "沥青", "地砖", "人行道", "减速带"),
-    "wall": ("围墙", "外墙", "墙皮", "墙面", "挡土墙"),
+    "wall": ("围墙", "外墙", "墙皮", "墙面", "挡土墙", "墙体", "瓷砖", "墙砖"),
     "roof": ("漏雨", "屋顶", "楼顶", "天台", "防水"),
-    "tree": ("树枝", "树木", "大树", "树"),
-    "fitness": ("健身器材", "单杠", "滑梯", "秋千", "篮球架", "乒乓球台", "座椅", "椅子", "凳子"),
+    "tree": ("树枝", "树木", "大树", "树", "枯枝", "树杈"),
+    "fitness": ("健身器材", "健身器", "单杠", "双杠", "滑梯", "秋千", "跷跷板", "篮球架", "乒乓球台", "座椅", "椅子", "凳子",
+                "长椅", "器材"),
     "fire": ("消防通道", "灭火器", "消防栓", "消火栓", "安全出口", "疏散", "应急灯"),
     "clutter": ("杂物", "纸箱", "堆放", "堆满", "旧家具"),
     "noise": ("噪音", "广场舞", "音响", "装修", "施工", "吵", "电钻", "打桩", "喇叭", "ktv", "狗叫"),
@@ -127,6 +131,8 @@ OBJECTS: dict[str, tuple[str, ...]] = {
     "fraud": ("诈骗", "骗", "冒充", "推销"),
     "dog": ("狗屎", "狗粪", "遛狗"),
     "ads": ("小广告", "涂鸦", "乱涂乱画"),
+    "window": ("窗户", "玻璃", "窗框"),
+    "smell": ("臭", "异味", "味道"),
 }
 _OBJECT_WORDS = sorted(((w, key) for key, words in OBJECTS.items() for w in words), key=lambda p: -len(p[0]))
 
@@ -154,6 +160,14 @@ LANDMARKS: dict[str, tuple[str, ...]] = {
     "main_road": ("主干道", "主路", "大马路"),
     "bus_stop": ("公交站",),
     "activity_room": ("活动室", "党群服务", "服务站"),
+    "basement": ("地下室", "负一楼"),
+    "rooftop": ("天台", "楼顶", "屋顶平台"),
+    "parcel_point": ("快递柜", "快递驿站", "驿站", "丰巢"),
+    "shop": ("超市", "便利店", "小卖部", "药店", "饭馆", "餐馆", "商铺", "门面"),
+    "toilet": ("公厕", "公共厕所"),
+    "pump_room": ("水泵房", "配电房", "变电箱"),
+    "riverside": ("河边", "河道", "沟边"),
+    "entrance": ("小区入口", "入口", "出口", "路口"),
 }
 _LANDMARK_WORDS = sorted(((w, key) for key, words in LANDMARKS.items() for w in words), key=lambda p: -len(p[0]))
 _GATE_SIDE = {"东": "east", "西": "west", "南": "south", "北": "north", "后": "back", "侧": "side", "正": "main",
@@ -161,6 +175,11 @@ _GATE_SIDE = {"东": "east", "西": "west", "南": "south", "北": "north", "后
 
 _BUILDING = re.compile(_NUM + r"\s*(?:栋|幢|号楼|座(?!椅))")
 _UNIT = re.compile(_NUM + r"\s*单元")
+# A floor (三楼, 5层), not a building (3号楼) nor the stairs (楼道, 楼梯) or 楼上/楼下.
+# Numbered things (5号车位, 12号路灯杆, 第三盏) and the side of a building or compound (东侧, 北边).
+_MARK = re.compile(r"(?<![\d一二两三四五六七八九十])" + _NUM + r"\s*号(?![楼门院])|第\s*" + _NUM + r"\s*[个盏根棵辆块]")
+_SIDE = re.compile(r"(东|西|南|北)\s*(?:侧|边|面|头)")
+_FLOOR = re.compile(r"(?<![\d号一二两三四五六七八九十])" + _NUM + r"\s*(?:楼|层)(?![道梯下上顶房栋])")
 _ROOM = re.compile(r"(\d{3,4})\s*(?:室|号房)|单元\s*(\d{3,4})(?!\d)|(?:栋|幢|号楼)\s*(\d{3,4})(?![\d年])")
 
 
@@ -169,11 +188,15 @@ class Spot:
     buildings: frozenset = frozenset()
     units: frozenset = frozenset()
     rooms: frozenset = frozenset()
+    floors: frozenset = frozenset()
+    marks: frozenset = frozenset()
+    sides: frozenset = frozenset()
     gates: frozenset = frozenset()
     landmarks: frozenset = frozenset()
 
     def __bool__(self):
-        return bool(self.buildings or self.units or self.rooms or self.gates or self.landmarks)
+        return bool(self.buildings or self.units or self.rooms or self.floors or self.marks or self.sides
+                    or self.gates or self.landmarks)
 
 
 def spot_of(text: str) -> Spot:
@@ -181,6 +204,9 @@ def spot_of(text: str) -> Spot:
     buildings = {n for w in _BUILDING.findall(text) if (n := number(w)) is not None}
     units = {n for w in _UNIT.findall(text) if (n := number(w)) is not None}
     rooms = {next(g for g in groups if g) for groups in _ROOM.findall(text)}
+    floors = {n for w in _FLOOR.findall(text) if (n := number(w)) is not None}
+    marks = {n for groups in _MARK.findall(text) if (n := number(next((g for g in groups if g), ""))) is not None}
+    sides = set(_SIDE.findall(text))
     gates = set()
     for side, _big, numbered in _GATE.findall(text):
         if side:
@@ -194,7 +220,8 @@ def spot_of(text: str) -> Spot:
         if word in rest:
             landmarks.add(key)
             rest = rest.replace(word, " ")
-    return Spot(frozenset(buildings), frozenset(units), frozenset(rooms), frozenset(gates), frozenset(landmarks))
+    return Spot(frozenset(buildings), frozenset(units), frozenset(rooms), frozenset(floors), frozenset(marks),
+                frozenset(sides), frozenset(gates), frozenset(landmarks))
 
 
 def objects_of(text: str) -> frozenset:
@@ -231,7 +258,8 @@ def _clash(a: frozenset, b: frozenset) -> bool:
 
 def spots_clash(a: Spot, b: Spot) -> bool:
     """Both name a spot of the same kind, and not the same one."""
-    if _clash(a.buildings, b.buildings) or _clash(a.rooms, b.rooms) or _clash(a.gates, b.gates):
+    if _clash(a.buildings, b.buildings) or _clash(a.rooms, b.rooms) or _clash(a.gates, b.gates) \
+            or _clash(a.floors, b.floors) or _clash(a.marks, b.marks) or _clash(a.sides, b.sides):
         return True
     # Units are per building: 3单元 of another building is another spot anyway.
     if _clash(a.units, b.units):
@@ -243,7 +271,7 @@ def spots_clash(a: Spot, b: Spot) -> bool:
 
 def spots_meet(a: Spot, b: Spot) -> bool:
     return bool((a.buildings & b.buildings) or (a.units & b.units) or (a.rooms & b.rooms) or (a.gates & b.gates)
-                or (a.landmarks & b.landmarks))
+                or (a.floors & b.floors) or (a.marks & b.marks) or (a.sides & b.sides) or (a.landmarks & b.landmarks))
 
 
 def same_problem(a: Problem, b: Problem) -> float:
@@ -255,22 +283,31 @@ def same_problem(a: Problem, b: Problem) -> float:
     under categories that differ counts only when neither side names another object (a
     stolen e-bike and a charging e-bike share the e-bike, not the problem). Where: a spot in
     common beats a spot named on one side only. The wording is the smallest part."""
+    return explain(a, b)[0]
+
+
+def explain(a: Problem, b: Problem) -> tuple[float, str, str]:
+    """(score, what, where): `same_problem`'s score and the grounds it stands on, for the
+    evaluation's breakdown (what: object+category, object, category, near, none; where:
+    clash, meet, one side, neither)."""
     if spots_clash(a.spot, b.spot):
-        return 0.0
+        return 0.0, "-", "clash"
+    where_reason = "meet" if spots_meet(a.spot, b.spot) else ("one side" if (a.spot or b.spot) else "neither")
     ca, cb = a.categories, b.categories
     cat_same = bool(ca and cb and ca[0] == cb[0])
     cat_near = bool(set(ca) & set(cb))
     shared = a.objects & b.objects
     one_sided = not a.objects or not b.objects
     if shared and cat_same:
-        what = 1.0
+        what, reason = 1.0, "object+category"
     elif shared:
-        what = 0.6 if (cat_near and a.objects == b.objects) else 0.3
+        what, reason = (0.6 if (cat_near and a.objects == b.objects) else 0.3), "object"
     elif cat_same:
-        what = 0.85 if one_sided else 0.35  # nothing named on one side, or two things of one kind
+        # nothing named on one side, or two things of one kind
+        what, reason = (0.85, "category") if one_sided else (0.35, "category, other objects")
     elif cat_near and one_sided:
-        what = 0.5
+        what, reason = 0.5, "near"
     else:
-        return 0.0
-    where = 1.0 if spots_meet(a.spot, b.spot) else 0.5
-    return round(0.55 * what + 0.25 * where + 0.2 * cosine(a.grams, b.grams), 3)
+        return 0.0, "none", where_reason
+    where = 1.0 if where_reason == "meet" else 0.5
+    return round(0.55 * what + 0.25 * where + 0.2 * cosine(a.grams, b.grams), 3), reason, where_reason

@@ -59,13 +59,15 @@ class Command(BaseCommand):
                 except (ValueError, KeyError, TypeError) as exc:
                     raise CommandError(f"{path}:{n}: not a pair ({exc})") from None
         rank = self._ranker(train)
-        scores, plain, truth = [], [], []
+        scores, plain, truth, grounds = [], [], [], []
         for a, b, same in pairs:
             same_place = str(a.get("compound", "")).strip() == str(b.get("compound", "")).strip()
             ta, tb = str(a.get("text", "")), str(b.get("text", ""))
             pa = similarity.problem_of(ta, rank(ta))
             pb = similarity.problem_of(tb, rank(tb))
-            scores.append(similarity.same_problem(pa, pb) if same_place else 0.0)
+            score, what, where = similarity.explain(pa, pb) if same_place else (0.0, "-", "other compound")
+            scores.append(score)
+            grounds.append((what, where))
             plain.append(similarity.cosine(pa.grams, pb.grams) if same_place else 0.0)
             truth.append(same)
         w = self.stdout.write
@@ -78,6 +80,16 @@ class Command(BaseCommand):
         p, r, f, tp, fp, fn = prf(plain, truth, 0.2)
         w(f"{'bigram cosine (before)   >= 0.20':34}{p:7.2f}{r:7.2f}{f:7.2f}{tp:5d}{fp:5d}{fn:5d}")
         w(f"ROC-AUC: same problem, same spot {roc_auc(scores, truth):.3f}; bigram cosine {roc_auc(plain, truth):.3f}")
+        w("grounds at the product threshold (what / where: true pos., false pos., false neg.):")
+        from collections import Counter
+
+        kinds = Counter()
+        for s, t, g in zip(scores, truth, grounds):
+            hit = s >= similarity.THRESHOLD
+            if hit or t:
+                kinds[(g, "tp" if hit and t else "fp" if hit else "fn")] += 1
+        for g in sorted({g for g, _k in kinds}):
+            w(f"  {g[0] + ' / ' + g[1]:40} tp {kinds[(g, 'tp')]:3d}  fp {kinds[(g, 'fp')]:3d}  fn {kinds[(g, 'fn')]:3d}")
 
     def _ranker(self, train: bool):
         from linli.triage import providers
