@@ -207,7 +207,7 @@ def test_the_duplicates_evaluation_command(db):
     call_command("duplicates_evaluate", "--file", str(Path(__file__).parent / "data" / "duplicate_pairs.jsonl"),
                  stdout=out)
     text = out.getvalue()
-    assert "41 pairs, 20 the same problem, 21 look-alikes" in text and "<- product threshold" in text
+    assert "55 pairs, 29 the same problem, 26 look-alikes" in text and "<- product threshold" in text
     line = next(line for line in text.splitlines() if "<- product threshold" in line)
     precision, recall = (float(x) for x in line.split()[6:8])
     assert precision >= 0.8 and recall >= 0.7
