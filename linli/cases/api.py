@@ -264,6 +264,24 @@ def submit(request, payload: CaseIn):
     return run_idempotent(request, payload.model_dump(mode="json"), create)
 
 
+class SuggestQuery(Schema):
+    text: str = Field(..., min_length=1, max_length=2000, description="问题描述")
+    k: int = Field(3, ge=1, le=10, description="返回几个类别")
+
+
+class SuggestionOut(Schema):
+    category: CategoryOut
+    probability: float = Field(..., description="模型给出的概率（无模型时为关键词得分占比）")
+
+
+@router.get("/cases/suggest", response={200: list[SuggestionOut], **ERRORS},
+            summary="按描述建议类别（按可能性排序，含概率）")
+def suggest_case_categories(request, q: Query[SuggestQuery]):
+    from linli.triage.suggest import suggest_categories
+
+    return [{"category": c, "probability": round(float(p), 4)} for c, p in suggest_categories(q.text, q.k)]
+
+
 class SimilarQuery(Schema):
     text: FreeText(2000, min_length=1)
     place_id: int | None = Field(None, ge=1, le=2**63 - 1)
@@ -283,7 +301,7 @@ def similar_cases(request, q: Query[SimilarQuery]):
     if place is None and (q.lat is None or q.lng is None):
         raise Invalid(_("请选择地点或在地图上标注位置"), code="required", field="place_id")
     found = selectors.similar_open_cases(request.user, text=q.text, place=place, lat=q.lat, lng=q.lng,
-                                         exclude_id=q.exclude)
+                                         exclude_id=q.exclude, limit=3)
     return [{"case": c, "score": c.similarity} for c in found]
 
 

@@ -6,3 +6,10 @@ class CasesConfig(AppConfig):
     name = "linli.cases"
     label = "cases"
     verbose_name = _("诉求办理")
+
+    def ready(self):
+        from linli.triage import providers
+
+        from .triage_data import CaseTexts
+
+        providers.register(CaseTexts())

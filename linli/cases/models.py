@@ -124,6 +124,9 @@ class Case(models.Model):
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases", verbose_name=_("类别"))
     suggested_category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL,
                                            related_name="+", verbose_name=_("建议类别"))
+    # The suggester's ranking at intake, best first: [{"code": "streetlight", "p": 0.62}, ...]
+    # (at most three; probabilities of the model, or shared-out keyword scores without one).
+    suggested_ranking = models.JSONField(_("建议类别排序"), default=list, blank=True)
     text = models.TextField(_("内容"))
     channel = models.CharField(_("来源渠道"), max_length=16, choices=Channel.choices)
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,

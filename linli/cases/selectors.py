@@ -18,8 +18,9 @@ from linli.accounts.scope import organisations as scope_organisations
 from linli.core.paths import STEP, ancestors_paths
 from linli.places.models import Place
 
+from . import similarity
 from .models import Case, CaseEvent, CaseTask, Category
-from .similarity import cosine, degree_box, distance_m, shingles
+from .similarity import degree_box, distance_m
 from .services import HANDLER_ROLES
 
 
@@ -110,11 +111,13 @@ def timeline(user, case: Case) -> list[CaseEvent]:
     return list(events)
 
 
-# Duplicates on intake: open cases in the same compound or within 100 m whose text is close.
+# Duplicates on intake: open cases in the same compound or within 100 m that are the same
+# problem at the same spot (linli.cases.similarity); at most three are offered.
 SIMILAR_RADIUS_M = 100
-SIMILAR_MIN_SCORE = 0.2
+SIMILAR_MIN_SCORE = similarity.THRESHOLD
 SIMILAR_WINDOW_DAYS = 90
 SIMILAR_CANDIDATES = 300
+SIMILAR_MAX = 3
 
 
 def compound_of(place: Place) -> Place:
@@ -124,15 +127,33 @@ def compound_of(place: Place) -> Place:
     return compound or place
 
 
+def _case_categories(case: Case) -> tuple[str, ...]:
+    """The case's category, then the suggester's first choice when it differs."""
+    codes = [case.category.code]
+    for row in (case.suggested_ranking or [])[:1]:
+        if isinstance(row, dict) and row.get("code") and row["code"] not in codes:
+            codes.append(row["code"])
+    return tuple(codes)
+
+
 def similar_open_cases(user, *, text: str, place: Place | None = None, lat=None, lng=None,
-                       exclude_id: int | None = None, limit: int = 5) -> list[Case]:
+                       exclude_id: int | None = None, limit: int = SIMILAR_MAX,
+                       categories: list[str] | None = None) -> list[Case]:
     """Open cases the reporter may be about to report again: in the same compound as `place`
-    or within SIMILAR_RADIUS_M of the point, with similar text, most similar first. Only
-    cases the user may see (their own, public ones, or all in scope for staff); each gets
-    `.similarity` (0..1) and `.distance_m` (or None)."""
-    words = shingles(text)
+    or within SIMILAR_RADIUS_M of the point, and the same problem at the same spot
+    (linli.cases.similarity.same_problem), surest first, at most `limit` (never more than
+    three). Only cases the user may see (their own, public ones, or all in scope for
+    staff); each gets `.similarity` (0..1) and `.distance_m` (or None). `categories`: the
+    new text's category codes, best first (default: the suggester's first two)."""
     has_point = lat is not None and lng is not None
-    if not words or (place is None and not has_point):
+    if not (text or "").strip() or (place is None and not has_point):
+        return []
+    if categories is None:
+        from linli.triage.suggest import suggest_categories
+
+        categories = [c.code for c, _p in suggest_categories(text, 2)]
+    new = similarity.problem_of(text, categories)
+    if not new.grams:
         return []
     near = Q(pk__in=[])
     anchor = compound_of(place) if place is not None else None
@@ -154,11 +175,11 @@ def similar_open_cases(user, *, text: str, place: Place | None = None, lat=None,
         in_compound = anchor is not None and case.path.startswith(anchor.path)
         if not in_compound and (case.distance_m is None or case.distance_m > SIMILAR_RADIUS_M):
             continue  # inside the pre-filter box but beyond the radius
-        case.similarity = round(cosine(words, shingles(case.text)), 3)
+        case.similarity = similarity.same_problem(new, similarity.problem_of(case.text, _case_categories(case)))
         if case.similarity >= SIMILAR_MIN_SCORE:
             found.append(case)
     found.sort(key=lambda c: (-c.similarity, c.distance_m if c.distance_m is not None else 0, -c.pk))
-    return found[:limit]
+    return found[:max(0, min(limit, SIMILAR_MAX))]
 
 
 @dataclass

@@ -286,11 +286,15 @@ def submit_case(*, actor, text: str, channel: str, place_id: int | None = None, 
         raise Forbidden(_("请先登录"), code="unauthenticated")
     if staff_entry:
         require(actor, Verb.CASE_INTAKE, place)
-    from linli.triage.suggest import suggest_category
+    from linli.triage.suggest import suggest_categories
+
+    from .triage_data import ranking_json
 
     # The suggestion is kept even when the reporter chose: chosen-versus-suggested is what the
-    # triage model learns from and how its accuracy is watched.
-    suggested = suggest_category(text)
+    # triage model learns from and how its accuracy is watched. The first three with their
+    # probabilities are kept too (suggested_ranking).
+    ranking = suggest_categories(text, 3)
+    suggested = ranking[0][0] if ranking else None
     chosen = category is not None
     category = category or suggested or active_category("other") or Category.objects.get(code="other")
     level, organisation = route_for(category, place, chain=chain)
@@ -298,7 +302,7 @@ def submit_case(*, actor, text: str, channel: str, place_id: int | None = None, 
     now = timezone.now()
     case = Case(
         path=place.path, place=place, lat=lat, lng=lng, category=category,
-        suggested_category=suggested, text=text, channel=channel,
+        suggested_category=suggested, suggested_ranking=ranking_json(ranking), text=text, channel=channel,
         reporter=None if staff_entry or via_integration or actor.pk is None else actor,
         entered_by=actor if (staff_entry or via_integration) and actor.pk is not None else None,
         contact_name=(contact_name or "").strip(), is_public=bool(is_public), priority=priority, level=level,

@@ -157,10 +157,11 @@ def report(request):
 @require_GET
 def report_hints(request):
     """As the resident types: the suggested category and similar open cases nearby (htmx)."""
-    from linli.triage.suggest import suggest_category
+    from linli.triage.suggest import suggest_categories
 
     text = (request.GET.get("text") or "").strip()[:2000]
-    suggested = suggest_category(text) if len(text) >= 2 else None
+    suggestions = [{"category": c, "percent": max(1, round(p * 100))}
+                   for c, p in (suggest_categories(text, 3) if len(text) >= 2 else [])]
     places, _default = selectors.report_places(request.user)
     place = next((p for p in places if str(p.pk) == request.GET.get("place")), None)
     lat, lng = _decimal_or_none(request.GET.get("lat")), _decimal_or_none(request.GET.get("lng"))
@@ -168,11 +169,11 @@ def report_hints(request):
         lat = lng = None
     similar = []
     if len(text) >= 4:
-        similar = selectors.similar_open_cases(request.user, text=text, place=place, lat=lat, lng=lng, limit=5)
+        similar = selectors.similar_open_cases(request.user, text=text, place=place, lat=lat, lng=lng, limit=3)
     supported = set(CaseSupporter.objects.filter(user_id=request.user.pk, case_id__in=[c.pk for c in similar])
                     .values_list("case_id", flat=True)) if similar else set()
     return render_page(request, "cases/_hints.html", {
-        "suggested": suggested, "similar": similar, "supported": supported, "text": text})
+        "suggestions": suggestions, "similar": similar, "supported": supported, "text": text})
 
 
 @login_required

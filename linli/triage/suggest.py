@@ -1,46 +1,44 @@
-"""Category suggestion. Cold start: the admin-set keywords of each category. Once a model has
-been trained on the deployment's handled cases (linli.triage.services.train_model), the
-newest one answers when it is confident enough; below the threshold the keywords do."""
+"""Category suggestion: a ranked list of the categories a text is most likely about, with
+probabilities. The newest trained model (linli.triage.services.train_model: the residents'
+corpus plus the deployment's handled cases) ranks; without one, the admin-set keywords of
+each category do. The model's best guess is always offered, however unsure: the resident
+and the handler choose among the first three, so an unsure model never files a case under
+"other" by itself (the provider does not offer "other" as a suggestion at all).
+
+`suggest_category(text)` is by definition the first of `suggest_categories(text)`.
+
+The categories are whatever objects the registered provider (linli.triage.providers) hands
+out; triage knows no feature app's models."""
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 
 from django.apps import apps
-from django.conf import settings
+
+from . import providers
+from .services import keyword_lists, rank_codes_by_keywords
 
 log = logging.getLogger("linli.triage")
 
-# The model's probability needed for its top category to be used as the suggestion;
-# settings.LINLI_TRIAGE_MIN_PROBABILITY overrides it. Over 21 categories 0.2 is four times a
-# blind guess; `manage.py triage_evaluate` prints the accuracy at other thresholds (on
-# generated texts the model's unsure guesses still beat the keywords, so a low one wins).
-DEFAULT_MIN_PROBABILITY = 0.2
 
-
-def min_probability() -> float:
-    return float(getattr(settings, "LINLI_TRIAGE_MIN_PROBABILITY", DEFAULT_MIN_PROBABILITY))
+def _categories() -> list:
+    provider = providers.get()
+    return list(provider.categories()) if provider is not None else []
 
 
 # ---------------------------------------------------------------- keywords (cold start)
 
 
-def _keywords(category) -> list[str]:
-    return [k for k in re.split(r"[\s,，、;；]+", category.keywords or "") if k]
-
-
 def rank_by_keywords(text: str, categories=None) -> list[tuple[object, int]]:
     """Categories whose keywords occur in `text`, by the total length of the matched
     keywords, best first (ties: category order)."""
-    from linli.cases.models import Category
-
     if categories is None:
-        categories = [c for c in _active_categories() if c.keywords]
+        categories = _categories()
     scored = []
-    for category in categories:
-        score = sum(len(k) for k in _keywords(category) if k in text)
+    for category, (_code, words) in zip(categories, keyword_lists(categories)):
+        score = sum(len(k) for k in words if k in (text or ""))
         if score > 0:
             scored.append((category, score))
     scored.sort(key=lambda pair: -pair[1])  # stable: equal scores keep the category order
@@ -59,40 +57,26 @@ _cache_lock = threading.Lock()
 # could not be loaded). trained_at is in the key because an id can come back after a
 # rolled-back transaction (tests).
 _cache: dict[str, object] = {"key": None, "pipeline": None}
-# The newest model's key and the active categories are read once per process too
-# (linli.core.cache: dropped when a model is trained or a category edited, here at once and
-# in other processes within LINLI_LOOKUP_CACHE_SECONDS), not once per suggestion.
-_lookups: dict[str, object] = {}
+# The newest model's key is read once per process too (linli.core.cache: dropped when a model
+# is trained, here at once and in other processes within LINLI_LOOKUP_CACHE_SECONDS), not once
+# per suggestion: intake's statement budget (cases/tests/test_intake_queries.py).
+_model_key = None
 
 
-def _lookup(name: str):
-    cache = _lookups.get(name)
-    if cache is None:
+def _newest_model_key():
+    global _model_key
+    if _model_key is None:
         with _cache_lock:
-            cache = _lookups.get(name) or _make_lookup(name)
-            _lookups[name] = cache
-    return cache.get()
+            if _model_key is None:
+                from linli.core.cache import ProcessCache
 
+                def load():
+                    from .models import TriageModel
 
-def _make_lookup(name: str):
-    from linli.core.cache import ProcessCache
+                    return TriageModel.objects.order_by("-version").values_list("id", "trained_at").first()
 
-    if name == "model_key":
-        def load():
-            from .models import TriageModel
-
-            return TriageModel.objects.order_by("-version").values_list("id", "trained_at").first()
-
-        return ProcessCache("triage.model_key", load, models=["triage.TriageModel"])
-
-    def load():
-        return list(apps.get_model("cases", "Category").objects.filter(is_active=True))
-
-    return ProcessCache("triage.categories", load, models=["cases.Category"])
-
-
-def _active_categories() -> list:
-    return _lookup("categories")
+                _model_key = ProcessCache("triage.model_key", load, models=["triage.TriageModel"])
+    return _model_key.get()
 
 
 def current_pipeline():
@@ -101,7 +85,7 @@ def current_pipeline():
         return None
     from .models import TriageModel
 
-    key = _lookup("model_key")
+    key = _newest_model_key()
     if key is None:
         return None
     if _cache["key"] == key:
@@ -123,53 +107,43 @@ def current_pipeline():
 def forget_cached_model() -> None:
     with _cache_lock:
         _cache["key"], _cache["pipeline"] = None, None
-    for cache in list(_lookups.values()):
-        cache.forget()
+    if _model_key is not None:
+        _model_key.forget()
 
 
-def _model_ranking(model, text: str) -> list[tuple[object, float]]:
-    """Active categories by the model's probability, best first."""
+def rank_codes(text: str, k: int | None = None) -> list[tuple[str, float]]:
+    """(code, probability) by the newest model, best first, over every class it knows; []
+    without a model."""
+    model = current_pipeline()
+    if model is None or not (text or "").strip():
+        return []
     from . import pipeline as text_pipeline
 
-    ranking = text_pipeline.ranked(model, [text], len(model.classes_))[0]
-    active = {c.code: c for c in _active_categories()}
-    return [(active[code], p) for code, p in ranking if code in active]
+    return text_pipeline.ranked(model, [text], k or len(model.classes_))[0]
 
 
 # ---------------------------------------------------------------- the suggestion
 
 
 def suggest_categories(text: str, k: int = 3) -> list[tuple[object, float]]:
-    """Up to k (Category, probability) pairs for the intake form, best first; the first is
-    what `suggest_category` suggests. With a model, probabilities are the model's (a
-    keyword match moves to the front when the model is not confident); without one, the
-    keyword scores are shared out as a rough probability."""
-    text = text or ""
-    if k <= 0 or not text.strip():
+    """Up to k (category, probability) pairs, best first. With a model: the model's
+    probabilities over the suggestable categories (renormalised over them). Without one:
+    the keyword matches, their scores shared out as a rough probability ([] when none)."""
+    text = (text or "").strip()
+    if k <= 0 or not text:
         return []
-    model = current_pipeline()
-    if model is not None:
-        ranking = _model_ranking(model, text)
-        if ranking and ranking[0][1] < min_probability():
-            keyword_pick = suggest_by_keywords(text)
-            if keyword_pick is not None:
-                ranking = ([pair for pair in ranking if pair[0].pk == keyword_pick.pk]
-                           or [(keyword_pick, 0.0)]) + [pair for pair in ranking if pair[0].pk != keyword_pick.pk]
-        return ranking[:k]
-    scored = rank_by_keywords(text)
+    categories = _categories()
+    by_code = {c.code: c for c in categories}
+    ranking = [(by_code[code], p) for code, p in rank_codes(text) if code in by_code]
+    if ranking:
+        total = sum(p for _c, p in ranking) or 1.0
+        return [(c, p / total) for c, p in ranking[:k]]
+    scored = rank_by_keywords(text, categories)
     total = sum(score for _c, score in scored) or 1
     return [(category, score / total) for category, score in scored[:k]]
 
 
 def suggest_category(text: str):
-    """The most likely category for `text`, or None: the newest model's top category when
-    its probability reaches the threshold, else the best keyword match."""
-    text = text or ""
-    if not text.strip():
-        return None
-    model = current_pipeline()
-    if model is not None:
-        ranking = _model_ranking(model, text)
-        if ranking and ranking[0][1] >= min_probability():
-            return ranking[0][0]
-    return suggest_by_keywords(text)
+    """The most likely category for `text`, or None: the first of `suggest_categories`."""
+    ranking = suggest_categories(text, 1)
+    return ranking[0][0] if ranking else None
