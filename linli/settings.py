@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "linli.cases",
     "linli.triage",
     "linli.open311",
+    "linli.activities",
+    "linli.points",
 ]
 
 MIDDLEWARE = [

@@ -38,6 +38,11 @@ class Verb(models.TextChoices):
     CASE_HANDLE = "case.handle", _("办理诉求")
     CASE_VERIFY = "case.verify", _("核查诉求")
     CASE_DISPATCH = "case.dispatch", _("派遣、转办、合并诉求")
+    ACTIVITY_MANAGE = "activity.manage", _("组织活动")
+    ACTIVITY_CHECKIN = "activity.checkin", _("活动签到核验")
+    VOLUNTEER_MANAGE = "volunteer.manage", _("管理志愿者、报到党员和共建单位")
+    POINTS_MANAGE = "points.manage", _("管理积分规则和积分超市")
+    POINTS_COUNTER = "points.counter", _("积分超市柜台核销")
 
 
 V = Verb
@@ -46,25 +51,28 @@ _GRID_STAFF = frozenset({V.PLACE_VIEW, V.HOUSEHOLD_VIEW, V.HOUSEHOLD_MANAGE, V.R
                          V.RESIDENT_MANAGE, V.RESIDENT_UNMASK})
 _LOOK = frozenset({V.PLACE_VIEW, V.HOUSEHOLD_VIEW, V.RESIDENT_VIEW})
 _CASE_WORK = frozenset({V.CASE_VIEW, V.CASE_INTAKE, V.CASE_HANDLE, V.CASE_VERIFY})
+_ORGANISE = frozenset({V.ACTIVITY_MANAGE, V.ACTIVITY_CHECKIN, V.VOLUNTEER_MANAGE})
 
 ROLE_VERBS: dict[str, frozenset] = {
     Role.STREET_OFFICIAL: _ALL,
     Role.COMMUNITY_SECRETARY: _ALL,
-    Role.COMMUNITY_WORKER: _GRID_STAFF | _CASE_WORK | {V.PLACE_MANAGE, V.PEOPLE_IMPORT, V.CASE_DISPATCH},
-    Role.AREA_HEAD: _GRID_STAFF | _CASE_WORK,
-    Role.GRID_HEAD: _GRID_STAFF | _CASE_WORK | {V.PEOPLE_IMPORT},
-    Role.GRID_WORKER: _GRID_STAFF | _CASE_WORK,
+    Role.COMMUNITY_WORKER: _GRID_STAFF | _CASE_WORK | _ORGANISE | {V.PLACE_MANAGE, V.PEOPLE_IMPORT, V.CASE_DISPATCH,
+                                                                  V.POINTS_MANAGE, V.POINTS_COUNTER},
+    Role.AREA_HEAD: _GRID_STAFF | _CASE_WORK | _ORGANISE,
+    Role.GRID_HEAD: _GRID_STAFF | _CASE_WORK | _ORGANISE | {V.PEOPLE_IMPORT},
+    Role.GRID_WORKER: _GRID_STAFF | _CASE_WORK | _ORGANISE,
     # Building heads and party-member households know their neighbours but see masked data;
     # building heads settle small matters themselves (小事不出家门).
-    Role.BUILDING_HEAD: _LOOK | {V.CASE_VIEW, V.CASE_INTAKE, V.CASE_HANDLE},
+    Role.BUILDING_HEAD: _LOOK | {V.CASE_VIEW, V.CASE_INTAKE, V.CASE_HANDLE, V.ACTIVITY_CHECKIN},
     Role.PARTY_MEMBER_HOUSEHOLD: _LOOK | {V.CASE_VIEW, V.CASE_INTAKE},
-    Role.BRANCH_SECRETARY: _LOOK | {V.CASE_VIEW, V.CASE_INTAKE},
+    Role.BRANCH_SECRETARY: _LOOK | {V.CASE_VIEW, V.CASE_INTAKE, V.ACTIVITY_MANAGE, V.ACTIVITY_CHECKIN},
     Role.PROPERTY_MANAGER: frozenset({V.PLACE_VIEW}),
     Role.OWNERS_COMMITTEE: frozenset({V.PLACE_VIEW}),
     # Department staff see and handle only the cases referred or co-handled to their
     # organisation: granted by relation in linli.cases.models.Case.extra_scope_q.
     Role.DEPARTMENT_STAFF: _LOOK,
-    Role.VOLUNTEER: frozenset({V.PLACE_VIEW}),
+    # Volunteers scan attendees in and staff the points shop's counter (石榴红积分超市).
+    Role.VOLUNTEER: frozenset({V.PLACE_VIEW, V.ACTIVITY_CHECKIN, V.POINTS_COUNTER}),
     # A resident's role is held at their own dwelling: they see their own household.
     Role.RESIDENT: _LOOK,
 }

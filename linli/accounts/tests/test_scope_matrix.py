@@ -11,25 +11,28 @@ from linli.places.models import Household, Place, Resident
 # independently of linli.accounts.roles. Above and beside, no role may do anything.
 ALL = {"place.view", "place.manage", "household.view", "household.manage", "resident.view",
        "resident.manage", "resident.unmask", "people.import", "role.manage", "audit.view",
-       "case.view", "case.intake", "case.handle", "case.verify", "case.dispatch"}
+       "case.view", "case.intake", "case.handle", "case.verify", "case.dispatch", "activity.manage",
+       "activity.checkin", "volunteer.manage", "points.manage", "points.counter"}
 GRID_STAFF = {"place.view", "household.view", "household.manage", "resident.view", "resident.manage",
               "resident.unmask"}
 LOOK = {"place.view", "household.view", "resident.view"}
 CASE_WORK = {"case.view", "case.intake", "case.handle", "case.verify"}
+ORGANISE = {"activity.manage", "activity.checkin", "volunteer.manage"}
 EXPECTED_INSIDE = {
     "street_official": ALL,
     "community_secretary": ALL,
-    "community_worker": GRID_STAFF | CASE_WORK | {"place.manage", "people.import", "case.dispatch"},
-    "area_head": GRID_STAFF | CASE_WORK,
-    "grid_head": GRID_STAFF | CASE_WORK | {"people.import"},
-    "grid_worker": GRID_STAFF | CASE_WORK,
-    "building_head": LOOK | {"case.view", "case.intake", "case.handle"},
+    "community_worker": GRID_STAFF | CASE_WORK | ORGANISE | {"place.manage", "people.import", "case.dispatch",
+                                                             "points.manage", "points.counter"},
+    "area_head": GRID_STAFF | CASE_WORK | ORGANISE,
+    "grid_head": GRID_STAFF | CASE_WORK | ORGANISE | {"people.import"},
+    "grid_worker": GRID_STAFF | CASE_WORK | ORGANISE,
+    "building_head": LOOK | {"case.view", "case.intake", "case.handle", "activity.checkin"},
     "party_member_household": LOOK | {"case.view", "case.intake"},
-    "branch_secretary": LOOK | {"case.view", "case.intake"},
+    "branch_secretary": LOOK | {"case.view", "case.intake", "activity.manage", "activity.checkin"},
     "property_manager": {"place.view"},
     "owners_committee": {"place.view"},
     "department_staff": LOOK,
-    "volunteer": {"place.view"},
+    "volunteer": {"place.view", "activity.checkin", "points.counter"},
     "resident": LOOK,
 }
 WHERE = ["inside", "above", "beside", "below"]
