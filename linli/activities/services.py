@@ -289,6 +289,26 @@ def set_capacity(*, actor, activity_id: int, capacity: int) -> Activity:
     return activity
 
 
+@transaction.atomic
+def set_priority(*, actor, participation_id: int, priority: int, reason: str) -> Participation:
+    """Staff move someone up the waiting list (an elderly resident living alone), with a reason."""
+    found = _participation_for(actor, participation_id)
+    if getattr(actor, "pk", None) == found.person_id and not allowed(actor, Verb.ACTIVITY_MANAGE, found):
+        raise Forbidden(_("您没有权限执行此操作"), code="forbidden")
+    if not isinstance(priority, int) or not -100 <= priority <= 100:
+        raise Invalid(_("优先级须为 -100 至 100 的整数"), code="priority_range", field="priority")
+    if not (reason or "").strip():
+        raise Invalid(_("调整候补顺序须填写理由"), code="reason_required", field="reason")
+    _lock_activity(found.activity_id)
+    p = Participation.objects.select_for_update().get(pk=found.pk)
+    before = p.priority
+    p.priority = priority
+    p.save(update_fields=["priority"])
+    record(ParticipationEvent, actor=actor, kind="priority_changed", path=p.path, participation=p,
+           note=reason.strip()[:300], data={"from": before, "to": priority}, audit_action="activities.set_priority")
+    return p
+
+
 def expire_offers(*, now=None) -> int:
     """The job: every activity with a stale offer passes it on (each activity in its own
     transaction, under its lock)."""
@@ -448,9 +468,12 @@ def served_minutes(p: Participation) -> int:
     return max(int((end - start).total_seconds() // 60), 0)
 
 
-def _publish_hours(p: Participation, *, actor, minutes: int, key: str) -> None:
+def _publish_hours(p: Participation, *, actor, minutes: int, before: int, key: str) -> None:
+    """Tell the others that `minutes` in all are now verified (`minutes_before` were before);
+    `source` names this verification (a correction is a source of its own)."""
     events.publish("activities.hours_verified", key=key, actor=actor, path=p.path,
-                   data={"participation": p.pk, "person": p.person_id, "activity": p.activity_id, "minutes": minutes})
+                   data={"participation": p.pk, "person": p.person_id, "activity": p.activity_id, "minutes": minutes,
+                         "minutes_before": before, "source": key})
 
 
 @transaction.atomic
@@ -477,7 +500,7 @@ def verify_hours(*, actor, participation_id: int, minutes: int | None = None) ->
     p.save(update_fields=["verified_minutes", "hours_verified_at", "hours_verified_by"])
     record(ParticipationEvent, actor=actor, kind="hours_verified", path=p.path, participation=p,
            data={"minutes": value})
-    _publish_hours(p, actor=actor, minutes=value, key=f"participation:{p.pk}:hours")
+    _publish_hours(p, actor=actor, minutes=value, before=0, key=f"participation:{p.pk}:hours")
     return p
 
 
@@ -522,7 +545,7 @@ def answer_correction(*, actor, correction_id: int, accept: bool, answer: str = 
         record(ParticipationEvent, actor=actor, kind="hours_corrected", path=p.path, participation=p,
                note=c.reason, data={"from": before, "to": c.minutes}, audit_action="activities.correct_hours")
         if c.minutes > before:  # the extra time earns like any verified time
-            _publish_hours(p, actor=actor, minutes=c.minutes - before, key=f"correction:{c.pk}")
+            _publish_hours(p, actor=actor, minutes=c.minutes, before=before, key=f"correction:{c.pk}")
     return c
 
 

@@ -4,7 +4,8 @@ database), so a replayed event pays nothing twice.
 
 Event data this module reads:
 - activities.attended:       {"participation", "person", "activity", "points"}; path = venue
-- activities.hours_verified: {"participation", "person", "activity", "minutes"}; path = venue
+- activities.hours_verified: {"participation", "person", "activity", "minutes", "minutes_before", "source"};
+                             path = venue (a correction publishes the new total and the old one)
 - cases.case_closed:         {"case", "outcome", "reporter", …}; path = the case's place"""
 
 from __future__ import annotations
@@ -43,13 +44,15 @@ def award_for_hours(event) -> None:
     person = _int(event.data.get("person"))
     participation = _int(event.data.get("participation"))
     minutes = _int(event.data.get("minutes")) or 0
+    before = _int(event.data.get("minutes_before")) or 0
     if person is None or participation is None:
         return
-    source = f"participation:{participation}"
-    services.verify_source(source=source, person_id=person)
-    if minutes >= 60:
+    services.verify_source(source=f"participation:{participation}", person_id=person)
+    hours = minutes // 60 - before // 60  # whole hours, counted on the totals so halves add up
+    if hours > 0:
         services.award(trigger=EarningRule.Trigger.SERVICE_HOUR, path=event.path, person_id=person,
-                       source=source, units=minutes // 60, verified=True)
+                       source=str(event.data.get("source") or f"participation:{participation}")[:100],
+                       units=hours, verified=True)
 
 
 @events.subscriber("cases.case_closed", effect="points.award_for_tip", when=events.AFTER_COMMIT)
