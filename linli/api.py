@@ -128,11 +128,15 @@ def _register_routers():
     from linli.cases.api import router as cases_router
     from linli.accounts.api import router as accounts_router
     from linli.places.api import router as places_router
+    from linli.activities.api import router as activities_router
+    from linli.points.api import router as points_router
 
     api.add_router("/auth/", accounts_router)
     api.add_router("/", roles_router)
     api.add_router("/", places_router)
     api.add_router("/", cases_router)
+    api.add_router("/", activities_router)
+    api.add_router("/", points_router)
 
 
 _register_routers()

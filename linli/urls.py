@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("linli.places.import_urls")),
     path("", include("linli.cases.urls")),
     path("", include("linli.cases.urls_figures")),
+    path("", include("linli.activities.urls")),
+    path("", include("linli.points.urls")),
 ]
 
 if settings.DEBUG:
