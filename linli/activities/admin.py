@@ -37,7 +37,7 @@ for model, columns in ((ParticipationEvent, ["id", "participation", "kind", "act
                        (ManualHours, ["id", "person", "community", "minutes", "served_on", "actor"]),
                        (PartnerUnit, ["name", "community", "party_branch"]),
                        (Pairing, ["unit", "place", "since"]),
-                       (MemberRegistration, ["person", "unit", "grid", "registered_on"]),
+                       (MemberRegistration, ["name", "unit", "grid", "registered_on"]),
                        (Post, ["title", "grid", "head_count"]),
-                       (PostClaim, ["post", "person", "unit", "claimed_at"])):
+                       (PostClaim, ["post", "member", "unit", "claimed_at"])):
     admin.site.register(model, type(f"{model.__name__}Admin", (ReadOnlyAdmin,), {"list_display": columns}))

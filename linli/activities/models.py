@@ -253,7 +253,10 @@ class MemberRegistration(models.Model):
     """An employed party member registered with the community where they live (在职党员到社区报到)."""
 
     scope_path_field = "path"
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Registered members need no account to be on the roster; `person` links one once opened.
+    name = models.CharField(_("姓名"), max_length=50)
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
     unit = models.ForeignKey(PartnerUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
     party_branch = models.CharField(_("所在党支部"), max_length=100, blank=True)
     grid = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+", verbose_name=_("服务网格"))
@@ -263,7 +266,8 @@ class MemberRegistration(models.Model):
     class Meta:
         verbose_name = _("报到党员")
         verbose_name_plural = _("报到党员")
-        constraints = [models.UniqueConstraint(fields=["person"], name="activities_member_registers_once")]
+        constraints = [models.UniqueConstraint(fields=["person"], condition=Q(person__isnull=False),
+                                               name="activities_member_registers_once")]
 
 
 class Post(models.Model):
@@ -274,6 +278,7 @@ class Post(models.Model):
     path = models.CharField(max_length=255, db_index=True)
     title = models.CharField(_("岗位或需求"), max_length=100)
     head_count = models.PositiveIntegerField(_("需要人数"))
+    # Claims are counted under the post's row lock, so a post is never claimed past its head count.
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -285,13 +290,17 @@ class PostClaim(models.Model):
     scope_path_field = "path"
     post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="claims")
     path = models.CharField(max_length=255, db_index=True)
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="+")
+    member = models.ForeignKey(MemberRegistration, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="claims")
     unit = models.ForeignKey(PartnerUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="claims")
     claimed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("岗位认领")
         verbose_name_plural = _("岗位认领")
-        constraints = [models.CheckConstraint(condition=Q(person__isnull=False) | Q(unit__isnull=False),
-                                              name="activities_claim_by_someone")]
+        constraints = [models.CheckConstraint(condition=Q(member__isnull=False) | Q(unit__isnull=False),
+                                              name="activities_claim_by_someone"),
+                       models.UniqueConstraint(fields=["post", "member"], condition=Q(member__isnull=False),
+                                               name="activities_member_claims_once"),
+                       models.UniqueConstraint(fields=["post", "unit"], condition=Q(unit__isnull=False),
+                                               name="activities_unit_claims_once")]

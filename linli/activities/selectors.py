@@ -3,6 +3,8 @@ volunteer record, rankings and figures per place and period."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -11,7 +13,7 @@ from linli.accounts.roles import Verb
 from linli.accounts.scope import scoped
 from linli.core.paths import ancestors_paths
 
-from .models import PLACE_STATUSES, Activity, HoursCorrection, ManualHours, Participation, Post, Scan
+from .models import PLACE_STATUSES, Activity, HoursCorrection, ManualHours, Participation, Post, PostClaim, Scan
 
 
 def home_paths(person) -> list[str]:
@@ -84,7 +86,8 @@ def figures(*, under: str, since, until) -> dict:
     acts = Activity.objects.filter(path__startswith=under, starts_at__gte=since, starts_at__lt=until)
     parts = Participation.objects.filter(activity__in=acts)
     attended = parts.filter(status=Participation.Status.ATTENDED)
-    claims = Post.objects.filter(path__startswith=under).aggregate(planned=Sum("head_count"), claimed=Count("claims"))
+    planned = Post.objects.filter(path__startswith=under).aggregate(s=Sum("head_count"))["s"]
+    claims = {"planned": planned, "claimed": PostClaim.objects.filter(path__startswith=under).count()}
     return {
         "activities": acts.count(),
         "signed_up": parts.exclude(status=Participation.Status.CANCELLED).count(),
@@ -103,3 +106,43 @@ def hours_by_place(*, under: str, depth: int, since, until) -> list[dict]:
                 .annotate(place=Substr("path", 1, depth * 4)).values("place")
                 .annotate(minutes=Sum("verified_minutes"), people=Count("person", distinct=True))
                 .order_by("-minutes"))
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.date(year, 3 * (quarter - 1) + 1, 1)
+    end = dt.date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1)
+    tz = timezone.get_current_timezone()
+    return (dt.datetime.combine(start, dt.time(), tz), dt.datetime.combine(end, dt.time(), tz))
+
+
+def quarterly_report(unit, *, year: int, quarter: int) -> dict:
+    """What a unit's registered members did in a quarter, for their employer: activities
+    attended and verified hours (members with an account), posts claimed by them and by
+    the unit. One query per table, whatever the number of members."""
+    since, until = quarter_bounds(year, quarter)
+    members = list(unit.members.select_related("grid").order_by("name", "id"))
+    person_ids = [m.person_id for m in members if m.person_id]
+    attended = {}
+    for row in (Participation.objects.filter(person_id__in=person_ids, status=Participation.Status.ATTENDED,
+                                             activity__starts_at__gte=since, activity__starts_at__lt=until)
+                .values("person_id").annotate(n=Count("id"), minutes=Sum("verified_minutes"))):
+        attended[row["person_id"]] = row
+    claims = dict(PostClaim.objects.filter(member__in=members, claimed_at__gte=since, claimed_at__lt=until)
+                  .values("member_id").annotate(n=Count("id")).values_list("member_id", "n"))
+    rows = []
+    for m in members:
+        a = attended.get(m.person_id, {})
+        rows.append({"name": m.name, "branch": m.party_branch, "grid": m.grid.name, "activities": a.get("n", 0),
+                     "hours": round((a.get("minutes") or 0) / 60, 1), "posts": claims.get(m.pk, 0)})
+    unit_claims = PostClaim.objects.filter(unit=unit, claimed_at__gte=since, claimed_at__lt=until).count()
+    return {"unit": unit, "year": year, "quarter": quarter, "rows": rows, "unit_posts": unit_claims,
+            "pairings": list(unit.pairings.select_related("place"))}
+
+
+def posts_by_grid(under: str) -> list[dict]:
+    """Planned head count against claims, per grid."""
+    planned = dict(Post.objects.filter(path__startswith=under).values("grid__name").annotate(s=Sum("head_count"))
+                   .values_list("grid__name", "s"))
+    claimed = dict(PostClaim.objects.filter(path__startswith=under).values("post__grid__name")
+                   .annotate(n=Count("id")).values_list("post__grid__name", "n"))
+    return [{"grid": g, "planned": planned[g], "claimed": claimed.get(g, 0)} for g in sorted(planned)]

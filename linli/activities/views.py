@@ -9,6 +9,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib import messages
+from django.db.models import Count
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -271,3 +272,69 @@ def figures(request):
 
 def scanner_url(activity) -> str:
     return reverse("activities:scanner", args=[activity.pk])
+
+
+# ---------------------------------------------------------------- double reporting (双报到)
+
+
+@never_cache
+@login_required
+@require_GET
+def units(request):
+    """Partner units and registered members in the user's reach; posts planned and claimed per grid."""
+    from .models import PartnerUnit
+
+    if prefixes(request.user, Verb.VOLUNTEER_MANAGE) == []:
+        return error_page(request, NotFound(_("未找到该记录，或不在您的管辖范围内"), code="not_found"))
+    rows = list(scoped(request.user, PartnerUnit.objects.select_related("community"), Verb.VOLUNTEER_MANAGE)
+                .annotate(n_members=Count("members", distinct=True), n_pairings=Count("pairings", distinct=True)).order_by("community__path", "name")[:300])
+    reach = prefixes(request.user, Verb.VOLUNTEER_MANAGE)
+    posts = selectors.posts_by_grid(reach[0] if reach else "") if reach is not None else selectors.posts_by_grid("")
+    today = timezone.localdate()
+    return render_page(request, "activities/units.html", {"rows": rows, "posts": posts, "year": today.year,
+                                                          "quarter": (today.month - 1) // 3 + 1})
+
+
+@never_cache
+@login_required
+@require_GET
+def unit_report(request, pk: int):
+    """A unit's quarterly service report for its employer: printable, or xlsx (?format=xlsx)."""
+    from .models import PartnerUnit
+
+    try:
+        unit = get_scoped(request.user, PartnerUnit.objects.all(), Verb.VOLUNTEER_MANAGE, pk=pk)
+    except DomainError as exc:
+        return error_page(request, exc)
+    today = timezone.localdate()
+    year = _int(request.GET.get("year")) if request.GET.get("year") else today.year
+    quarter = _int(request.GET.get("quarter")) if request.GET.get("quarter") else (today.month - 1) // 3 + 1
+    if not (2000 <= year <= 2100 and 1 <= quarter <= 4):
+        year, quarter = today.year, (today.month - 1) // 3 + 1
+    report = selectors.quarterly_report(unit, year=year, quarter=quarter)
+    if request.GET.get("format") == "xlsx":
+        return _report_xlsx(report)
+    return render_page(request, "activities/unit_report.html", {"report": report})
+
+
+def _report_xlsx(report):
+    import io
+
+    from django.http import HttpResponse
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"{report['year']}Q{report['quarter']}"
+    ws.append([_("%(unit)s %(year)s年第%(q)s季度在职党员到社区报到服务情况") % {
+        "unit": report["unit"].name, "year": report["year"], "q": report["quarter"]}])
+    ws.append([_("姓名"), _("所在党支部"), _("服务网格"), _("参加活动"), _("服务时长（小时）"), _("认领岗位")])
+    for r in report["rows"]:
+        ws.append([r["name"], r["branch"], r["grid"], r["activities"], r["hours"], r["posts"]])
+    ws.append([_("单位认领岗位"), report["unit_posts"]])
+    out = io.BytesIO()
+    wb.save(out)
+    response = HttpResponse(out.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="unit-{report["unit"].pk}-{ws.title}.xlsx"'
+    return response
