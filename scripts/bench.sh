@@ -26,3 +26,7 @@ echo "== street figures: linli vs one hand-written SQL aggregate"
 DATABASE_URL="$SERVER/linli_bench" $PY bench/bench_case_figures.py
 echo "== case intake: linli's API vs a bare Ninja endpoint (own small database linli_bench_intake)"
 DATABASE_URL="$SERVER/postgres" $PY bench/bench_case_intake.py
+echo "== activities: sign-up throughput, 20 clients on one activity vs a bare locked counter update"
+DATABASE_URL="$SERVER/postgres" $PY bench/bench_signup.py
+echo "== points: balances of 100,000 accounts vs hand-written SQL"
+DATABASE_URL="$SERVER/postgres" $PY bench/bench_balances.py

@@ -198,20 +198,25 @@ def eligible(person, activity: Activity) -> bool:
 
 @transaction.atomic
 def sign_up(*, actor, activity_id: int) -> Participation:
-    """Sign up: a place if one is free and nobody waits before you, else the waiting list."""
+    """Sign up: a place if one is free and nobody waits before you, else the waiting list.
+    What does not depend on the places (window, audience) is checked before the lock, so
+    the locked section is as short as it can be."""
     if actor is None or not getattr(actor, "pk", None):
         raise Invalid(_("请先登录"), code="unauthenticated")
-    activity = _lock_activity(activity_id)
+    activity = Activity.objects.filter(pk=activity_id).first()
+    if activity is None:
+        raise NotFound(_("未找到该活动"), code="not_found", field="activity_id")
     now = timezone.now()
-    if activity.status != Activity.Status.PUBLISHED:
-        raise Conflict(_("该活动已取消"), code="activity_cancelled", field="activity_id")
     if activity.signup_opens_at and now < activity.signup_opens_at:
         raise Conflict(_("报名尚未开始"), code="signup_not_open", field="activity_id")
     if now >= (activity.signup_closes_at or activity.starts_at):
         raise Conflict(_("报名已截止"), code="signup_closed", field="activity_id")
     if not eligible(actor, activity):
         raise Forbidden(_("该活动不面向您报名"), code="not_in_audience", field="activity_id")
-    _expire_offers(activity, now=now)
+    activity = _lock_activity(activity_id)
+    if activity.status != Activity.Status.PUBLISHED:
+        raise Conflict(_("该活动已取消"), code="activity_cancelled", field="activity_id")
+    expired = _expire_offers(activity, now=now)
     existing = Participation.objects.select_for_update().filter(activity=activity, person=actor).first()
     if existing is not None and existing.status != S.CANCELLED:
         raise Conflict(_("您已报名该活动"), code="already_signed_up", field="activity_id")
@@ -220,11 +225,21 @@ def sign_up(*, actor, activity_id: int) -> Participation:
     if activity.capacity == 0:
         to = S.SIGNED_UP
     else:
-        someone_waits = Participation.objects.filter(activity=activity, status=S.WAITING).exists()
-        to = S.CONFIRMED if not someone_waits and places_used(activity) < activity.capacity else S.WAITING
+        if expired:
+            _fill_places(activity, actor=actor, now=now)  # the waiting go first
+        used, waiting = _places_and_waiting(activity)
+        to = S.CONFIRMED if not waiting and used < activity.capacity else S.WAITING
     _transition(p, to, actor=actor)
-    _fill_places(activity, actor=actor, now=now)
     return p
+
+
+def _places_and_waiting(activity: Activity) -> tuple[int, int]:
+    """Places used and people waiting, in one query (the activity row is locked)."""
+    from django.db.models import Count, Q
+
+    row = Participation.objects.filter(activity=activity).aggregate(
+        used=Count("id", filter=Q(status__in=PLACE_STATUSES)), waiting=Count("id", filter=Q(status=S.WAITING)))
+    return row["used"], row["waiting"]
 
 
 def _participation_for(actor, participation_id: int, *, staff_verb: str = Verb.ACTIVITY_MANAGE) -> Participation:
