@@ -76,11 +76,11 @@ def build(n: int) -> None:
                        WHERE a.kind = 'person'""")
         cur.execute("""INSERT INTO points_pointentry (transfer_id, account_id, amount, at)
                        SELECT t.id, (t.data->>'account')::bigint,
-                              CASE t.kind WHEN 'award' THEN 20 + (t.data->>'account')::bigint %% 50 ELSE -10 END, now()
+                              CASE t.kind WHEN 'award' THEN 20 + (t.data->>'account')::bigint % 50 ELSE -10 END, now()
                        FROM points_pointtransfer t
                        UNION ALL
                        SELECT t.id, CASE t.kind WHEN 'award' THEN i.id ELSE h.id END,
-                              CASE t.kind WHEN 'award' THEN -(20 + (t.data->>'account')::bigint %% 50) ELSE 10 END, now()
+                              CASE t.kind WHEN 'award' THEN -(20 + (t.data->>'account')::bigint % 50) ELSE 10 END, now()
                        FROM points_pointtransfer t,
                             (SELECT id FROM points_pointaccount WHERE kind = 'issued') i,
                             (SELECT id FROM points_pointaccount WHERE kind = 'held') h""")
