@@ -111,4 +111,5 @@ TRANSLATIONS = {
     "暂无可兑换的商品。": "No goods yet.",
     "兑换成功，请凭领取码到积分超市领取：%(code)s": "Redeemed: collect it at the points shop with code %(code)s",
     "已取消兑换，积分已退回": "Redemption cancelled, points returned",
+    "兑换积分": "Points redeemed",
 }

@@ -137,4 +137,4 @@ def rankings(request):
         r["name"] = names.get(r["place"], r["place"])
     return render_page(request, "points/rankings.html", {
         "choices": list(choices.values()), "under": under, "days": days, "people": people, "places": places,
-        "level": level, "levels": LEVELS})
+        "level": level, "levels": LEVELS, "figures": selectors.figures(under=under.path, since=since, until=until)})
