@@ -22,20 +22,26 @@
     net.dataset.state = navigator.onLine ? "online" : "offline";
   }
 
-  function show(text, cls) {
-    var li = document.createElement("li");
+  function show(text, cls, nonce) {
+    // A scan's answer replaces its "queued" line.
+    var li = nonce && document.querySelector('#results li[data-nonce="' + nonce + '"]');
+    if (!li) {
+      li = document.createElement("li");
+      var list = document.getElementById("results");
+      list.insertBefore(li, list.firstChild);
+    }
+    if (nonce) li.dataset.nonce = nonce;
     li.className = "row " + (cls || "");
     li.textContent = text;
-    var list = document.getElementById("results");
-    list.insertBefore(li, list.firstChild);
   }
 
   function add(ticket) {
     ticket = (ticket || "").trim();
     if (!ticket) return;
-    queue.push({ nonce: nonce(), ticket: ticket, scanned_at: new Date().toISOString() });
+    var scan = { nonce: nonce(), ticket: ticket, scanned_at: new Date().toISOString() };
+    queue.push(scan);
     save();
-    show(ticket.slice(0, 24) + " · " + label("queued"), "queued");
+    show(ticket.slice(0, 24) + " · " + label("queued"), "queued", scan.nonce);
     render();
     flush();
   }
@@ -55,11 +61,11 @@
       var done = {};
       results.forEach(function (s) {
         done[s.nonce] = true;
-        show((s.person || "") + " · " + label(s.result), "scan-" + s.result);
+        show((s.person || "") + " · " + label(s.result), "scan-" + s.result, s.nonce);
       });
       queue = load().filter(function (s) { return !done[s.nonce]; });
       save();
-    }).catch(function () { /* kept in the queue; the next try sends it again */ })
+    }).catch(function () { setTimeout(flush, 3000); /* kept in the queue: try again soon */ })
       .finally(function () { busy = false; render(); });
   }
 
