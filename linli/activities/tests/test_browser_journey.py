@@ -64,7 +64,8 @@ def test_sign_up_wait_offer_offline_check_in_hours_points_redeem_counter(city, p
     assert pg.get_by_test_id("my-status").inner_text() == "候补递补待确认"
     pg.click("#accept")
     assert pg.get_by_test_id("my-status").inner_text() == "已确认"
-    assert pg.locator("#ticket svg").count() == 1  # the QR code is drawn
+    pg.wait_for_selector("#ticket svg")  # the QR code is drawn (by a deferred script)
+    assert pg.locator("#ticket svg").count() == 1
     ticket = pg.get_by_test_id("ticket").inner_text()
     screenshot(pg, "activity-ticket")
 
