@@ -149,6 +149,8 @@ def _register_routers():
     from linli.lists.api import router as lists_router
     from linli.places.api import router as places_router
     from linli.search import router as search_router
+    from linli.activities.api import router as activities_router
+    from linli.points.api import router as points_router
 
     api.add_router("/auth/", accounts_router)
     api.add_router("/", roles_router)
@@ -158,6 +160,8 @@ def _register_routers():
 
     api.add_router("/", deliberation_router)
     api.add_router("/", lists_router)
+    api.add_router("/", activities_router)
+    api.add_router("/", points_router)
 
 
 _register_routers()

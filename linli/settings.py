@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "linli.deliberation",
     "linli.open311",
     "linli.lists",
+    "linli.activities",
+    "linli.points",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,8 @@ urlpatterns = [
 
     path("", include("linli.deliberation.urls")),
     path("", include("linli.lists.urls")),
+    path("", include("linli.activities.urls")),
+    path("", include("linli.points.urls")),
 ]
 
 # No /media/ route in any mode: case photos go through cases:photo, which checks scope.

@@ -42,6 +42,10 @@ echo "== pages per role: server-side time at one client (aim < 100 ms)"
 DATABASE_URL="$SERVER/$DB" $PY bench/bench_pages.py
 echo "== case intake: linli's API vs a bare Ninja endpoint (own small database linli_bench_intake)"
 DATABASE_URL="$SERVER/postgres" $PY bench/bench_case_intake.py
+echo "== activities: sign-up throughput, 20 clients on one activity vs a bare locked counter update"
+DATABASE_URL="$SERVER/postgres" $PY bench/bench_signup.py
+echo "== points: balances of 100,000 accounts vs hand-written SQL"
+DATABASE_URL="$SERVER/postgres" $PY bench/bench_balances.py
 echo "== three lists: street roll-up of progress and money, 10,000 items (own small database linli_bench_lists)"
 DATABASE_URL="$SERVER/postgres" $PY bench/bench_lists_rollup.py
 echo "== owners' vote tally: linli vs one hand-written SQL aggregate (own small database linli_bench_votes)"

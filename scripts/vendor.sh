@@ -51,3 +51,12 @@ VERSION=$(node -p "require('./package/package.json').version")
 echo "$VERSION" > "$DEST/swagger-ui/VERSION"
 echo "swagger-ui-dist $VERSION -> $DEST/swagger-ui/"
 rm -rf package "$TARBALL"
+# qrcode-generator (MIT, Kazuhiko Arase): attendees' check-in tickets and shop codes are
+# drawn as QR codes in the browser, no server-side image library needed.
+cd "$TMP"
+TARBALL=$(npm pack --silent "qrcode-generator@${QRCODE_VERSION:-1.5.2}" | tail -n 1)
+tar -xzf "$TARBALL"
+mkdir -p "$DEST/qrcode-generator"
+cp package/qrcode.js "$DEST/qrcode-generator/qrcode.js"
+echo "qrcode-generator -> $DEST/qrcode-generator/qrcode.js"
+rm -rf package "$TARBALL"

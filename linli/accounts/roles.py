@@ -46,6 +46,11 @@ class Verb(models.TextChoices):
     LISTS_MANAGE = "lists.manage", _("管理清单事项")
     LISTS_APPROVE = "lists.approve", _("立项、取消、重启清单事项")
     LISTS_FUND = "lists.fund", _("登记项目资金")
+    ACTIVITY_MANAGE = "activity.manage", _("组织活动")
+    ACTIVITY_CHECKIN = "activity.checkin", _("活动签到核验")
+    VOLUNTEER_MANAGE = "volunteer.manage", _("管理志愿者、报到党员和共建单位")
+    POINTS_MANAGE = "points.manage", _("管理积分规则和积分超市")
+    POINTS_COUNTER = "points.counter", _("积分超市柜台核销")
 
 
 V = Verb
@@ -58,20 +63,23 @@ _TAKE_PART = frozenset({V.DELIBERATION_VIEW, V.DELIBERATION_PROPOSE})
 _CONVENE = _TAKE_PART | {V.DELIBERATION_CONVENE}
 # The three lists: grid staff keep them; the community approves projects, records money.
 _LISTS_KEEP = frozenset({V.LISTS_VIEW, V.LISTS_MANAGE})
+_ORGANISE = frozenset({V.ACTIVITY_MANAGE, V.ACTIVITY_CHECKIN, V.VOLUNTEER_MANAGE})
 
 ROLE_VERBS: dict[str, frozenset] = {
     Role.STREET_OFFICIAL: _ALL,
     Role.COMMUNITY_SECRETARY: _ALL,
-    Role.COMMUNITY_WORKER: _GRID_STAFF | _CASE_WORK | _CONVENE | _LISTS_KEEP | {
-        V.PLACE_MANAGE, V.PEOPLE_IMPORT, V.CASE_DISPATCH, V.LISTS_FUND},
-    Role.AREA_HEAD: _GRID_STAFF | _CASE_WORK | _CONVENE | _LISTS_KEEP,
-    Role.GRID_HEAD: _GRID_STAFF | _CASE_WORK | _CONVENE | _LISTS_KEEP | {V.PEOPLE_IMPORT},
-    Role.GRID_WORKER: _GRID_STAFF | _CASE_WORK | _CONVENE | _LISTS_KEEP,
+    Role.COMMUNITY_WORKER: _GRID_STAFF | _CASE_WORK | _CONVENE | _LISTS_KEEP | _ORGANISE | {
+        V.PLACE_MANAGE, V.PEOPLE_IMPORT, V.CASE_DISPATCH, V.LISTS_FUND, V.POINTS_MANAGE, V.POINTS_COUNTER},
+    Role.AREA_HEAD: _GRID_STAFF | _CASE_WORK | _CONVENE | _LISTS_KEEP | _ORGANISE,
+    Role.GRID_HEAD: _GRID_STAFF | _CASE_WORK | _CONVENE | _LISTS_KEEP | _ORGANISE | {V.PEOPLE_IMPORT},
+    Role.GRID_WORKER: _GRID_STAFF | _CASE_WORK | _CONVENE | _LISTS_KEEP | _ORGANISE,
     # Building heads and party-member households know their neighbours but see masked data;
     # building heads settle small matters themselves (小事不出家门).
-    Role.BUILDING_HEAD: _LOOK | _CONVENE | {V.CASE_VIEW, V.CASE_INTAKE, V.CASE_HANDLE, V.LISTS_VIEW},
+    Role.BUILDING_HEAD: _LOOK | _CONVENE | {V.CASE_VIEW, V.CASE_INTAKE, V.CASE_HANDLE, V.LISTS_VIEW,
+                                            V.ACTIVITY_CHECKIN},
     Role.PARTY_MEMBER_HOUSEHOLD: _LOOK | _TAKE_PART | {V.CASE_VIEW, V.CASE_INTAKE, V.LISTS_VIEW},
-    Role.BRANCH_SECRETARY: _LOOK | _CONVENE | {V.CASE_VIEW, V.CASE_INTAKE, V.LISTS_VIEW},
+    Role.BRANCH_SECRETARY: _LOOK | _CONVENE | {V.CASE_VIEW, V.CASE_INTAKE, V.LISTS_VIEW, V.ACTIVITY_MANAGE,
+                                               V.ACTIVITY_CHECKIN},
     Role.PROPERTY_MANAGER: frozenset({V.PLACE_VIEW, V.DELIBERATION_VIEW, V.LISTS_VIEW}),
     # The owners' committee convenes owners' assemblies and their votes (art. 278) and keeps
     # the residents' pooled money of its compound (seed 001).
@@ -83,7 +91,8 @@ ROLE_VERBS: dict[str, frozenset] = {
     # income) included, is more than any referral needs (issue 10). They see the place tree
     # and the deliberation in it (votes they may be asked to supervise).
     Role.DEPARTMENT_STAFF: frozenset({V.PLACE_VIEW, V.DELIBERATION_VIEW}),
-    Role.VOLUNTEER: frozenset({V.PLACE_VIEW}) | _TAKE_PART,
+    # Volunteers scan attendees in and staff the points shop's counter (石榴红积分超市).
+    Role.VOLUNTEER: frozenset({V.PLACE_VIEW, V.ACTIVITY_CHECKIN, V.POINTS_COUNTER}) | _TAKE_PART,
     # A resident's role is held at their own dwelling: they see their own household.
     Role.RESIDENT: _LOOK | _TAKE_PART,
 }

@@ -13,7 +13,8 @@ ALL = {"place.view", "place.manage", "household.view", "household.manage", "resi
        "resident.manage", "resident.unmask", "people.import", "role.manage", "audit.view",
        "case.view", "case.intake", "case.handle", "case.verify", "case.dispatch",
        "deliberation.view", "deliberation.propose", "deliberation.convene", "deliberation.scrutinise",
-       "lists.view", "lists.manage", "lists.approve", "lists.fund"}
+       "lists.view", "lists.manage", "lists.approve", "lists.fund",
+       "activity.manage", "activity.checkin", "volunteer.manage", "points.manage", "points.counter"}
 GRID_STAFF = {"place.view", "household.view", "household.manage", "resident.view", "resident.manage",
               "resident.unmask"}
 LOOK = {"place.view", "household.view", "resident.view"}
@@ -21,22 +22,24 @@ CASE_WORK = {"case.view", "case.intake", "case.handle", "case.verify"}
 TAKE_PART = {"deliberation.view", "deliberation.propose"}
 CONVENE = TAKE_PART | {"deliberation.convene"}
 LISTS_KEEP = {"lists.view", "lists.manage"}
+ORGANISE = {"activity.manage", "activity.checkin", "volunteer.manage"}
 EXPECTED_INSIDE = {
     "street_official": ALL,
     "community_secretary": ALL,
-    "community_worker": GRID_STAFF | CASE_WORK | CONVENE | LISTS_KEEP | {"place.manage", "people.import",
-                                                                        "case.dispatch", "lists.fund"},
-    "area_head": GRID_STAFF | CASE_WORK | CONVENE | LISTS_KEEP,
-    "grid_head": GRID_STAFF | CASE_WORK | CONVENE | LISTS_KEEP | {"people.import"},
-    "grid_worker": GRID_STAFF | CASE_WORK | CONVENE | LISTS_KEEP,
-    "building_head": LOOK | CONVENE | {"case.view", "case.intake", "case.handle", "lists.view"},
+    "community_worker": GRID_STAFF | CASE_WORK | CONVENE | LISTS_KEEP | ORGANISE | {
+        "place.manage", "people.import", "case.dispatch", "lists.fund", "points.manage", "points.counter"},
+    "area_head": GRID_STAFF | CASE_WORK | CONVENE | LISTS_KEEP | ORGANISE,
+    "grid_head": GRID_STAFF | CASE_WORK | CONVENE | LISTS_KEEP | ORGANISE | {"people.import"},
+    "grid_worker": GRID_STAFF | CASE_WORK | CONVENE | LISTS_KEEP | ORGANISE,
+    "building_head": LOOK | CONVENE | {"case.view", "case.intake", "case.handle", "lists.view", "activity.checkin"},
     "party_member_household": LOOK | TAKE_PART | {"case.view", "case.intake", "lists.view"},
-    "branch_secretary": LOOK | CONVENE | {"case.view", "case.intake", "lists.view"},
+    "branch_secretary": LOOK | CONVENE | {"case.view", "case.intake", "lists.view", "activity.manage",
+                                          "activity.checkin"},
     "property_manager": {"place.view", "deliberation.view", "lists.view"},
     "owners_committee": {"place.view", "lists.view", "lists.fund"} | CONVENE,
     # cases only by referral (tested below); residents only through those cases
     "department_staff": {"place.view", "deliberation.view"},
-    "volunteer": {"place.view"} | TAKE_PART,
+    "volunteer": {"place.view", "activity.checkin", "points.counter"} | TAKE_PART,
     "resident": LOOK | TAKE_PART,
 }
 WHERE = ["inside", "above", "beside", "below"]

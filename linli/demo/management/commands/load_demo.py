@@ -6,6 +6,8 @@ from django.db import transaction
 from django.db.models import Count
 
 from linli.accounts.models import Organisation, RoleAssignment, User
+from linli.demo import points as demo_points
+from linli.demo.activities import load_demo_activities
 from linli.demo.cases import load_demo_cases, train_demo_triage
 from linli.demo.city import MARKER, DemoBuilder
 from linli.demo.deliberation import load_demo_deliberation
@@ -41,6 +43,11 @@ class Command(BaseCommand):
             n_cases = load_demo_cases(scale=scale)
             load_demo_deliberation()
             load_demo_lists()
+            mine_started = time.monotonic()
+            demo_points.load_rules()
+            took_part = load_demo_activities(scale=scale)
+            shop = demo_points.load_shop()
+            mine_seconds = time.monotonic() - mine_started
             model = train_demo_triage()
         seconds = time.monotonic() - started
         kinds = dict(Place.objects.values_list("kind__code").annotate(n=Count("id")).values_list("kind__code", "n"))
@@ -53,6 +60,11 @@ class Command(BaseCommand):
             f"产权 ownerships {Ownership.objects.count()}，用户 users {User.objects.count()}，"
             f"角色 roles {RoleAssignment.objects.count()}，组织 organisations {Organisation.objects.count()}，"
             f"诉求 cases {n_cases}")
+        self.stdout.write(
+            f"  活动 activities {took_part['activities']}（报名 sign-ups {took_part['participations']}），"
+            f"共建单位 units {took_part['units']}，报到党员 members {took_part['members']}，"
+            f"网格岗位 posts {took_part['posts']}，积分超市 goods {shop['goods']}（兑换 redemptions {shop['redemptions']}），"
+            f"{mine_seconds:.1f} s")
         if model is not None:
             self.stdout.write(f"  分类模型 triage model v{model.version}: 留出准确率 held-out top-1 {model.accuracy:.3f}")
         self.stdout.write("  演示账号 demo log-ins: manage.py demo_logins")

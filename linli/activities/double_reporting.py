@@ -1,0 +1,135 @@
+"""Services of double reporting (双报到) and partnership (结对共建): units register with a
+community and pair with its grids (1+1, or several units on one grid: N+1) with pledges;
+employed party members register with the community where they live and the grid they
+serve; grids publish posts with a head count that members and units claim (认领).
+
+Same rules as services.py: keyword-only, actor first, scope checked, rows locked before
+the decision (a post's claims are counted under the post's row lock), audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from linli.accounts.roles import Verb
+from linli.accounts.scope import require
+from linli.core.audit import record_audit
+from linli.core.errors import Conflict, Invalid, NotFound
+from linli.places.models import Place
+
+from .models import MemberRegistration, Pairing, PartnerUnit, Post, PostClaim
+
+
+def _place(place_id: int, kinds: tuple[str, ...], field: str) -> Place:
+    place = Place.objects.select_related("kind").filter(pk=place_id, kind__code__in=kinds).first()
+    if place is None:
+        raise NotFound(_("未找到该地点"), code="not_found", field=field)
+    return place
+
+
+def _name(value: str, field: str, message) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise Invalid(message, code=f"{field}_required", field=field)
+    return value[:100]
+
+
+@transaction.atomic
+def register_unit(*, actor, community_id: int, name: str, party_branch: str = "", contact: str = "",
+                  audit: bool = True) -> PartnerUnit:
+    community = _place(community_id, ("community",), "community_id")
+    require(actor, Verb.VOLUNTEER_MANAGE, community)
+    name = _name(name, "name", _("请填写单位名称"))
+    try:
+        with transaction.atomic():
+            unit = PartnerUnit.objects.create(name=name, community=community, path=community.path,
+                                              party_branch=(party_branch or "")[:100], contact=(contact or "")[:50])
+    except IntegrityError:
+        raise Conflict(_("该单位已在本社区登记"), code="unit_registered", field="name") from None
+    if audit:
+        record_audit(actor=actor, action="activities.register_unit", target=unit)
+    return unit
+
+
+@transaction.atomic
+def pair(*, actor, unit_id: int, place_id: int, pledges: str = "", since: dt.date | None = None,
+         audit: bool = True) -> Pairing:
+    """Pair a unit with its community or one of its grids."""
+    unit = PartnerUnit.objects.filter(pk=unit_id).first()
+    if unit is None:
+        raise NotFound(_("未找到该单位"), code="not_found", field="unit_id")
+    place = _place(place_id, ("community", "grid"), "place_id")
+    require(actor, Verb.VOLUNTEER_MANAGE, place)
+    if not place.path.startswith(unit.path):
+        raise Invalid(_("只能与本社区或其网格结对"), code="pair_outside_community", field="place_id")
+    try:
+        with transaction.atomic():
+            pairing = Pairing.objects.create(unit=unit, place=place, path=place.path, pledges=(pledges or "")[:2000],
+                                             since=since or timezone.localdate())
+    except IntegrityError:
+        raise Conflict(_("该单位已与此处结对"), code="already_paired", field="place_id") from None
+    if audit:
+        record_audit(actor=actor, action="activities.pair", target=pairing, data={"unit": unit.pk})
+    return pairing
+
+
+@transaction.atomic
+def register_member(*, actor, grid_id: int, name: str, unit_id: int | None = None, party_branch: str = "",
+                    person_id: int | None = None, registered_on: dt.date | None = None,
+                    audit: bool = True) -> MemberRegistration:
+    """An employed party member reports to the community where they live, naming the grid
+    they will serve (在职党员到社区报到)."""
+    grid = _place(grid_id, ("grid",), "grid_id")
+    if person_id is None or getattr(actor, "pk", None) != person_id:
+        require(actor, Verb.VOLUNTEER_MANAGE, grid)
+    name = _name(name, "name", _("请填写姓名"))[:50]
+    unit = None
+    if unit_id is not None:
+        unit = PartnerUnit.objects.filter(pk=unit_id).first()
+        if unit is None:
+            raise NotFound(_("未找到该单位"), code="not_found", field="unit_id")
+    try:
+        with transaction.atomic():
+            member = MemberRegistration.objects.create(name=name, person_id=person_id, unit=unit, grid=grid,
+                                                       path=grid.path, party_branch=(party_branch or "")[:100],
+                                                       registered_on=registered_on or timezone.localdate())
+    except IntegrityError:
+        raise Conflict(_("您已经报到过了"), code="member_registered", field="person_id") from None
+    if audit:
+        record_audit(actor=actor, action="activities.register_member", target=member)
+    return member
+
+
+@transaction.atomic
+def publish_post(*, actor, grid_id: int, title: str, head_count: int) -> Post:
+    grid = _place(grid_id, ("grid",), "grid_id")
+    require(actor, Verb.VOLUNTEER_MANAGE, grid)
+    title = _name(title, "title", _("请填写岗位或需求"))
+    if not isinstance(head_count, int) or not 1 <= head_count <= 1000:
+        raise Invalid(_("需要人数须为 1 至 1000"), code="head_count_range", field="head_count")
+    return Post.objects.create(grid=grid, path=grid.path, title=title, head_count=head_count)
+
+
+@transaction.atomic
+def claim_post(*, actor, post_id: int, member_id: int | None = None, unit_id: int | None = None) -> PostClaim:
+    """A member or a unit claims a post; never past its head count (counted under its lock)."""
+    post = Post.objects.select_for_update().filter(pk=post_id).first()
+    if post is None:
+        raise NotFound(_("未找到该岗位"), code="not_found", field="post_id")
+    if (member_id is None) == (unit_id is None):
+        raise Invalid(_("请选择认领的党员或单位"), code="claimant_required", field="member_id")
+    member = MemberRegistration.objects.filter(pk=member_id).first() if member_id else None
+    if member_id and member is None:
+        raise NotFound(_("未找到该报到党员"), code="not_found", field="member_id")
+    if not (member is not None and member.person_id and member.person_id == getattr(actor, "pk", None)):
+        require(actor, Verb.VOLUNTEER_MANAGE, post)
+    if post.claims.count() >= post.head_count:
+        raise Conflict(_("该岗位已认领满"), code="post_full", field="post_id")
+    try:
+        with transaction.atomic():
+            return PostClaim.objects.create(post=post, path=post.path, member=member, unit_id=unit_id)
+    except IntegrityError:
+        raise Conflict(_("已认领过该岗位"), code="already_claimed", field="post_id") from None

@@ -1,0 +1,23 @@
+import pytest
+
+from linli.core.actors import SYSTEM
+from linli.points import services
+from linli.points.models import EarningRule
+
+
+@pytest.fixture
+def shop(city):
+    """A community with a tip rule, a volunteer-hour rule, an attendance rule and one good."""
+    rules = {trigger: services.save_rule(actor=SYSTEM, community_id=city.community.pk, trigger=trigger, name=name,
+                                         points=points)
+             for trigger, name, points in ((EarningRule.Trigger.ATTENDED, "参加活动", 5),
+                                           (EarningRule.Trigger.SERVICE_HOUR, "志愿服务每小时", 10),
+                                           (EarningRule.Trigger.VERIFIED_TIP, "反映问题获办结", 20))}
+    good = services.create_good(actor=SYSTEM, community_id=city.community.pk, name="洗衣液", price=30, stock=5,
+                                donor="县供电公司")
+    return {"rules": rules, "good": good, "community": city.community}
+
+
+def give(person, community, points, reason="测试发放"):
+    return services.manual_award(actor=SYSTEM, person_id=person.pk, community_id=community.pk, points=points,
+                                 reason=reason)

@@ -1,0 +1,140 @@
+"""Points pages: my points and their history, the shop and my codes, the counter that
+scans a code once, rankings per compound, grid and community over a period."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from linli.accounts.roles import Verb
+from linli.accounts.scope import prefixes, scoped
+from linli.accounts.views import error_page, render_page
+from linli.core.errors import DomainError, NotFound
+from linli.core.paths import ancestors_paths
+from linli.places.models import Place
+
+from . import selectors, services
+from .models import Good
+
+
+def _home_communities(user) -> list[Place]:
+    """Communities the person lives or holds a role in, and those they hold points in."""
+    from linli.accounts.models import RoleAssignment
+
+    paths = list(RoleAssignment.objects.filter(user=user, is_active=True, place__isnull=False)
+                 .values_list("place__path", flat=True))
+    resident = getattr(user, "resident", None)
+    if resident is not None:
+        paths.append(resident.path)
+    over = {a for p in paths for a in [*ancestors_paths(p), p]}
+    ids = set(Place.objects.filter(path__in=over, kind__code="community").values_list("pk", flat=True))
+    ids |= {a.community_id for a in selectors.accounts_of(user)}
+    return list(Place.objects.filter(pk__in=ids).order_by("path"))
+
+
+@never_cache
+@login_required
+@require_GET
+def my_points(request):
+    accounts = selectors.accounts_of(request.user)
+    rows = [(a, selectors.history(person=request.user, community=a.community, limit=50)) for a in accounts]
+    return render_page(request, "points/mine.html", {"rows": rows})
+
+
+@never_cache
+@login_required
+@require_GET
+def shop(request):
+    communities = _home_communities(request.user)
+    goods = list(Good.objects.filter(community__in=communities, is_active=True).select_related("community")
+                 .order_by("community__path", "price", "id")[:200])
+    balances = {a.community_id: a.balance for a in selectors.accounts_of(request.user)}
+    for g in goods:
+        g.my_balance = balances.get(g.community_id, 0)
+    return render_page(request, "points/shop.html", {
+        "goods": goods, "redemptions": list(selectors.my_redemptions(request.user)[:30]),
+        "is_counter": prefixes(request.user, Verb.POINTS_COUNTER) != []})
+
+
+@login_required
+@require_POST
+def redeem(request, pk: int):
+    try:
+        r = services.redeem(actor=request.user, good_id=pk)
+        messages.success(request, _("兑换成功，请凭领取码到积分超市领取：%(code)s") % {"code": r.code})
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("points:shop")
+
+
+@login_required
+@require_POST
+def cancel(request, pk: int):
+    try:
+        services.cancel_redemption(actor=request.user, redemption_id=pk)
+        messages.success(request, _("已取消兑换，积分已退回"))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("points:shop")
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def counter(request):
+    """The shop's counter: scan or type a code; it is honoured once."""
+    if prefixes(request.user, Verb.POINTS_COUNTER) == []:
+        return error_page(request, NotFound(_("未找到该记录，或不在您的管辖范围内"), code="not_found"))
+    claimed, error = None, None
+    if request.method == "POST":
+        try:
+            claimed = services.claim(actor=request.user, code=request.POST.get("code", ""))
+        except DomainError as exc:
+            error = exc.message
+    recent = list(selectors.redemptions(request.user)[:20])
+    return render_page(request, "points/counter.html", {"claimed": claimed, "error": error, "recent": recent},
+                       status=409 if error else 200)
+
+
+LEVELS = {"compound": "小区", "grid": "网格", "community": "社区"}
+
+
+@never_cache
+@login_required
+@require_GET
+def rankings(request):
+    """Who earned most in a period under a place; and places at one level by points earned."""
+    communities = _home_communities(request.user)
+    staff_places = list(scoped(request.user, Place.objects.filter(kind__code__in=["street", "community"]),
+                               Verb.POINTS_MANAGE).order_by("path")[:50])
+    choices = {p.pk: p for p in [*staff_places, *communities]}
+    try:
+        under = choices[int(request.GET["under"])] if request.GET.get("under") else next(iter(choices.values()))
+    except (KeyError, ValueError, StopIteration):
+        return error_page(request, NotFound(_("未找到该记录，或不在您的管辖范围内"), code="not_found"))
+    try:
+        days = max(1, min(int(request.GET.get("days") or 30), 3660))
+    except ValueError:
+        days = 30
+    until = timezone.now()
+    since = until - dt.timedelta(days=days)
+    level = request.GET.get("level") if request.GET.get("level") in LEVELS else "compound"
+    depth = None
+    sample = Place.objects.filter(path__startswith=under.path, kind__code=level).only("depth").first()
+    if sample is not None:
+        depth = sample.depth
+    people = selectors.ranking(under=under.path, since=since, until=until)
+    places = selectors.ranking(under=under.path, since=since, until=until, level_depth=depth) if depth else []
+    names = dict(Place.objects.filter(path__in=[r["place"] for r in places]).values_list("path", "name"))
+    for r in places:
+        r["name"] = names.get(r["place"], r["place"])
+    return render_page(request, "points/rankings.html", {
+        "choices": list(choices.values()), "under": under, "days": days, "people": people, "places": places,
+        "level": level, "levels": LEVELS, "figures": selectors.figures(under=under.path, since=since, until=until)})
