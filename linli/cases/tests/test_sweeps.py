@@ -183,7 +183,7 @@ def test_yellow_then_red_card_and_they_stay(city, people, clock):
 
     # The case is then answered and closed: the red card stays on its record.
     services.answer_case(actor=people["grid_worker"], case_id=case.pk, answer="已劝导车辆挪走")
-    services.close_case(actor=people["grid_worker"], case_id=case.pk, outcome="solved")
+    services.close_case(actor=people["community_worker"], case_id=case.pk, outcome="solved")
     clock.shift(timedelta(days=30))
     sweeps.sweep_deadlines()
     case.refresh_from_db()
@@ -204,14 +204,14 @@ def test_a_case_that_fails_rolls_back_whole_and_the_sweep_goes_on(city, people, 
     first, second = report_parking(city, people), report_parking(city, people)
     for case in (first, second):
         services.accept_case(actor=people["grid_worker"], case_id=case.pk)
-    real = sweeps.supervisors
+    real = services.supervisors
 
     def supervisors(case):
         if case.pk == first.pk:
             raise RuntimeError("boom")
         return real(case)
 
-    monkeypatch.setattr(sweeps, "supervisors", supervisors)
+    monkeypatch.setattr(services, "supervisors", supervisors)
     clock.move_to(first.finish_due + timedelta(minutes=1))
     report = sweeps.sweep_deadlines()
     assert report.failed == [first.pk] and report.red == [second.pk]
@@ -219,7 +219,7 @@ def test_a_case_that_fails_rolls_back_whole_and_the_sweep_goes_on(city, people, 
     # Nothing half-written: no card, no CARD event, no notice for the case that failed.
     assert first.card == 0 and not first.events.filter(kind=CaseEvent.Kind.CARD).exists()
     assert not Notification.objects.filter(kind="case_card_red", text__contains=first.number).exists()
-    monkeypatch.setattr(sweeps, "supervisors", real)
+    monkeypatch.setattr(services, "supervisors", real)
     assert sweeps.sweep_deadlines().red == [first.pk]
 
 
@@ -230,7 +230,7 @@ def close(case, people):
     worker = people["grid_worker"]
     services.accept_case(actor=worker, case_id=case.pk)
     services.answer_case(actor=worker, case_id=case.pk, answer="已劝导车辆挪走")
-    return services.close_case(actor=worker, case_id=case.pk, outcome="solved")
+    return services.close_case(actor=people["community_worker"], case_id=case.pk, outcome="solved")
 
 
 def test_follow_up_seven_days_after_closing_exactly_once(city, people, clock):
