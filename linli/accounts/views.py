@@ -18,7 +18,8 @@ from linli.core.identity import validate_mobile
 
 from . import scope, services
 from .roles import Verb
-from .forms import PasswordLoginForm, SmsLoginForm, add_domain_errors
+from .forms import PasswordLoginForm, SmsLoginForm
+from .pages import add_domain_errors, error_page, render_page  # the shared page helpers (others import them from here too)
 from .models import RoleAssignment, SentSms, User
 
 OUTBOX_ROWS = 30
@@ -43,16 +44,6 @@ def viewer(request) -> dict:
                 "supervises": reach is None or bool(reach)}
 
     return {"viewer": SimpleLazyObject(load)}
-
-
-def render_page(request, template: str, context: dict | None = None, status: int = 200):
-    # `viewer` reaches every template through the context processor in settings.
-    return render(request, template, context or {}, status=status)
-
-
-def error_page(request, exc: DomainError):
-    """A domain error on a page that has no form: its message, in the user's language."""
-    return render_page(request, "places/error.html", {"error": exc}, status=exc.status)
 
 
 def page_not_found(request, exception=None):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from linli.accounts import pages
 from linli.core.errors import DomainError
 
 from .models import Case
@@ -18,13 +19,8 @@ FIELD_ALIASES = {"place_id": "place", "into_id": "into", "Idempotency-Key": None
 
 
 def add_domain_errors(form: forms.Form, exc: DomainError) -> None:
-    """Each error of the service next to its field when the form has one, above it otherwise."""
-    for error in exc.as_list():
-        field = error.get("field")
-        if field and field.startswith("photos."):
-            field = "photos"
-        field = FIELD_ALIASES.get(field, field)
-        form.add_error(field if field in form.fields else None, error["message"])
+    """The shared `linli.accounts.pages.add_domain_errors`, with the case forms' aliases."""
+    pages.add_domain_errors(form, exc, aliases=FIELD_ALIASES)
 
 
 class MultipleFileInput(forms.ClearableFileInput):

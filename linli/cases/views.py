@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from linli.accounts.models import User
 from linli.accounts.roles import Verb
 from linli.accounts.scope import allowed, get_scoped, prefixes, require, scoped
-from linli.accounts.views import error_page, render_page
+from linli.accounts.pages import error_page, render_page
 from linli.core import idempotency
 from linli.core.errors import DomainError, Forbidden, Invalid, NotFound, Unprocessable
 from linli.core.paths import ancestors_paths
