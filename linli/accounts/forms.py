@@ -6,15 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.errors import DomainError
-
-
-def add_domain_errors(form: forms.Form, exc: DomainError) -> None:
-    """Show a service's errors on the form: next to their field when the form has it,
-    above the form otherwise."""
-    for error in exc.as_list():
-        field = error.get("field")
-        form.add_error(field if field in form.fields else None, error["message"])
+from .pages import add_domain_errors  # noqa: F401  (the shared one)
 
 
 class SmsLoginForm(forms.Form):

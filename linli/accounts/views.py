@@ -20,8 +20,9 @@ from linli.core.identity import validate_mobile
 
 from . import scope, services
 from .roles import Verb
-from .forms import PasswordLoginForm, SmsLoginForm, add_domain_errors
+from .forms import PasswordLoginForm, SmsLoginForm
 from .models import SentSms, User
+from .pages import add_domain_errors, error_page, render_page  # the shared page helpers (others import them from here too)
 
 OUTBOX_ROWS = 30
 
@@ -48,16 +49,6 @@ def viewer(request) -> dict:
                 "imports": scope.prefixes(user, Verb.PEOPLE_IMPORT) != []}
 
     return {"viewer": SimpleLazyObject(load)}
-
-
-def render_page(request, template: str, context: dict | None = None, status: int = 200):
-    # `viewer` reaches every template through the context processor in settings.
-    return render(request, template, context or {}, status=status)
-
-
-def error_page(request, exc: DomainError):
-    """A domain error on a page that has no form: its message, in the user's language."""
-    return render_page(request, "places/error.html", {"error": exc}, status=exc.status)
 
 
 def page_not_found(request, exception=None):

@@ -14,8 +14,9 @@ from linli.core.schemas import ERRORS
 from linli.core.schemas import text as FreeText
 from linli.places.models import Place
 
-from . import selectors, services
+from . import rules, selectors, services
 from .models import Case, CaseEvent, Category
+from .photos import MAX_BYTES as MAX_PHOTO_BYTES
 from .views_figures import supervised_place
 
 router = Router(tags=["cases"])
@@ -114,6 +115,7 @@ class CaseOut(Schema):
 
 class CaseDetailOut(CaseOut):
     timeline: list[EventOut]
+    actions: list[str] = Field([], description="此刻调用方可执行的操作（与页面按钮同一规则）")
 
 
 class NoteIn(Schema):
@@ -127,6 +129,7 @@ class ReasonIn(Schema):
 class ReferIn(Schema):
     organisation_id: int = ID
     reason: FreeText(2000)
+    from_level: str | None = Field(None, max_length=16, description="调用方看到的办理层级；已被他人移动则 409")
 
 
 class CohandleIn(Schema):
@@ -159,13 +162,6 @@ class MergeIn(Schema):
 class DuplicateOut(Schema):
     case: CaseOut
     score: float
-
-
-class SuggestionOut(Schema):
-    code: str
-    name: str
-    probability: float
-    source: str
 
 
 class FiguresOut(Schema):
@@ -214,6 +210,7 @@ class CaseFilter(Schema):
 def _detail(user, case: Case) -> Case:
     """The case with the timeline this user may see (CaseDetailOut.timeline reads it)."""
     case.timeline = selectors.timeline(user, case)
+    case.actions = [verb for verb, ok in rules.abilities(user, case).items() if ok]
     return case
 
 
@@ -312,7 +309,7 @@ def get_case(request, case_id: int = PATH_ID):
 
 @router.post("/cases/{case_id}/photos", response={201: list[int], **ERRORS}, summary="上传图片")
 def upload_photos(request, case_id: int = PATH_ID, photos: list[UploadedFile] = File(...)):
-    if any(p.size > 10 * 1024 * 1024 for p in photos):
+    if any(p.size > MAX_PHOTO_BYTES for p in photos):
         raise Invalid(_("图片不能超过10MB"), code="photo_too_large", field="photos")
     stored = services.attach_photos(actor=request.user, case_id=case_id, images=[p.read() for p in photos])
     return Status(201, [p.pk for p in stored])
@@ -364,14 +361,23 @@ def _info(request, case_id, p):
     services.add_info(actor=request.user, case_id=case_id, text=p.text)
 
 
-@_action("escalate", "上报上一级", ReasonIn)
+class EscalateIn(Schema):
+    reason: str = Field(..., max_length=2000)
+    # The level the caller saw (as the page sends it): a case moved meanwhile answers 409 "stale".
+    from_level: str = Field(..., max_length=16, description="调用方看到的办理层级；已被他人移动则 409")
+    internal: bool = Field(True, description="上报原因仅工作人员可见（默认）")
+
+
+@_action("escalate", "上报上一级", EscalateIn)
 def _escalate(request, case_id, p):
-    services.escalate_case(actor=request.user, case_id=case_id, reason=p.reason)
+    services.escalate_case(actor=request.user, case_id=case_id, reason=p.reason, from_level=p.from_level,
+                           internal=p.internal)
 
 
 @_action("refer", "转交职能部门", ReferIn)
 def _refer(request, case_id, p):
-    services.refer_case(actor=request.user, case_id=case_id, organisation_id=p.organisation_id, reason=p.reason)
+    services.refer_case(actor=request.user, case_id=case_id, organisation_id=p.organisation_id, reason=p.reason,
+                        from_level=p.from_level)
 
 
 @_action("cohandle", "发起多部门协办", CohandleIn)

@@ -10,24 +10,21 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from linli.accounts import pages
 from linli.core.errors import DomainError
 from linli.core.widgets import FilePick
 
 from .models import Case
+from .photos import MAX_BYTES
 
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTO_BYTES = MAX_BYTES  # the one photo limit (linli.cases.photos)
 # Service field → form field, where the two differ.
 FIELD_ALIASES = {"place_id": "place", "into_id": "into", "Idempotency-Key": None, "event_id": "photos"}
 
 
 def add_domain_errors(form: forms.Form, exc: DomainError) -> None:
-    """Each error of the service next to its field when the form has one, above it otherwise."""
-    for error in exc.as_list():
-        field = error.get("field")
-        if field and field.startswith("photos."):
-            field = "photos"
-        field = FIELD_ALIASES.get(field, field)
-        form.add_error(field if field in form.fields else None, error["message"])
+    """The shared `linli.accounts.pages.add_domain_errors`, with the case forms' aliases."""
+    pages.add_domain_errors(form, exc, aliases=FIELD_ALIASES)
 
 
 class MultipleFileInput(FilePick):
@@ -153,7 +150,7 @@ class PatrolForm(DescriptionRule, forms.Form):
 
 
 class AcceptForm(forms.Form):
-    note = _text(_("受理说明（可选）"), rows=2, required=False)
+    note = _text(_("受理说明（可选，反映人可见）"), rows=2, required=False)
 
 
 class ContactForm(forms.Form):
@@ -161,17 +158,17 @@ class ContactForm(forms.Form):
 
 
 class RequestInfoForm(forms.Form):
-    question = _text(_("需要反映人补充什么"), rows=3, placeholder=_("例如：请告知具体楼层和门牌号"))
+    question = _text(_("需要反映人补充什么（反映人可见）"), rows=3, placeholder=_("例如：请告知具体楼层和门牌号"))
 
 
 class AddInfoForm(forms.Form):
-    text = _text(_("补充说明"), rows=3)
+    text = _text(_("补充说明（办理人员可见）"), rows=3)
 
 
 class ClassifyForm(forms.Form):
     category = forms.ChoiceField(label=_("类别"), error_messages={"required": _("类别无效"),
                                                                  "invalid_choice": _("类别无效")})
-    note = _text(_("说明（可选）"), rows=2, required=False)
+    note = _text(_("说明（可选，反映人可见）"), rows=2, required=False)
 
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -179,7 +176,9 @@ class ClassifyForm(forms.Form):
 
 
 class EscalateForm(forms.Form):
-    reason = _text(_("上报原因"), rows=3, placeholder=_("例如：涉及公共维修资金，需社区协调"))
+    reason = _text(_("上报原因（仅工作人员可见）"), rows=3, placeholder=_("例如：涉及公共维修资金，需社区协调"))
+    # Reasons often speak frankly of neighbours: staff-only unless the handler says otherwise.
+    public = forms.BooleanField(label=_("让反映人也看到上报原因"), required=False)
     # The level the handler saw: if the case moved meanwhile, the service says so.
     from_level = forms.CharField(required=False, max_length=16, widget=forms.HiddenInput)
 
@@ -188,7 +187,8 @@ class ReferForm(forms.Form):
     organisation_id = forms.TypedChoiceField(label=_("职能部门"), coerce=int,
                                              error_messages={"required": _("请选择职能部门"),
                                                              "invalid_choice": _("请选择职能部门")})
-    reason = _text(_("转办原因"), rows=3)
+    reason = _text(_("转办原因（反映人可见）"), rows=3)
+    from_level = forms.CharField(required=False, max_length=16, widget=forms.HiddenInput)
 
     def __init__(self, *args, organisations=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -199,7 +199,7 @@ class CohandleForm(forms.Form):
     organisation_ids = forms.TypedMultipleChoiceField(
         label=_("协办部门（可多选）"), coerce=int, widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("请选择一个或多个职能部门"), "invalid_choice": _("请选择一个或多个职能部门")})
-    instruction = _text(_("协办要求（可选）"), rows=2, required=False, max_length=500)
+    instruction = _text(_("协办要求（可选，反映人可见）"), rows=2, required=False, max_length=500)
     days = forms.IntegerField(label=_("期限（天，可选）"), required=False, min_value=1, max_value=365,
                               error_messages={"invalid": _("期限应为1到365天"), "min_value": _("期限应为1到365天"),
                                               "max_value": _("期限应为1到365天")},
@@ -213,7 +213,7 @@ class CohandleForm(forms.Form):
 class TaskForm(forms.Form):
     task_id = forms.IntegerField(widget=forms.HiddenInput, error_messages={"required": _("协办任务不存在"),
                                                                            "invalid": _("协办任务不存在")})
-    answer = _text(_("办理情况"), rows=3)
+    answer = _text(_("办理情况（反映人可见）"), rows=3)
 
 
 class NoteForm(forms.Form):
@@ -226,9 +226,10 @@ class AnswerForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("办理结果"), choices=[("", _("请选择")), *Case.Outcome.choices],
+    # An explicit choice: nothing is pre-selected (verification is not one tap).
+    outcome = forms.ChoiceField(label=_("办理结果"), choices=Case.Outcome.choices, widget=forms.RadioSelect,
                                 error_messages={"required": _("请选择办理结果"), "invalid_choice": _("请选择办理结果")})
-    note = _text(_("结果说明（“非本级职责”“无法解决”时必填）"), rows=2, required=False)
+    note = _text(_("结果说明（“非本级职责”“无法解决”时必填，反映人可见）"), rows=2, required=False)
 
 
 class RateForm(forms.Form):
@@ -238,14 +239,14 @@ class RateForm(forms.Form):
                                error_messages={"invalid_choice": _("请选择是否解决")})
     rating = forms.ChoiceField(label=_("满意度"), choices=Case.Rating.choices, widget=forms.RadioSelect,
                                error_messages={"required": _("请选择满意度"), "invalid_choice": _("请选择满意度")})
-    comment = _text(_("评价（可选）"), rows=2, required=False, max_length=500)
+    comment = _text(_("评价（可选，办理人员可见）"), rows=2, required=False, max_length=500)
 
 
 class MergeForm(forms.Form):
     into = forms.CharField(label=_("合并到（目标诉求编号）"), max_length=24,
                            error_messages={"required": _("请填写目标诉求编号")},
                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
-    note = _text(_("说明（可选）"), rows=2, required=False)
+    note = _text(_("说明（可选，反映人可见）"), rows=2, required=False)
 
 
 class EmptyForm(forms.Form):

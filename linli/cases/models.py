@@ -154,6 +154,9 @@ class Case(models.Model):
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
     first_contact_at = models.DateTimeField(_("首次联系时间"), null=True, blank=True)
     answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    # Who answered (handling and checking are separate steps: they do not verify it themselves).
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("答复人"))
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True, db_index=True)
     outcome = models.CharField(_("办理结果"), max_length=16, choices=Outcome.choices, blank=True)
     outcome_note = models.TextField(_("结果说明"), blank=True)

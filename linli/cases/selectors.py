@@ -15,13 +15,13 @@ from linli.accounts.models import Organisation, RoleAssignment
 from linli.accounts.roles import Role, Verb
 from linli.accounts.scope import allowed, scoped
 from linli.accounts.scope import organisations as scope_organisations
+from linli.core import history
 from linli.core.paths import STEP, ancestors_paths
 from linli.places.models import Place
 
-from . import similarity
+from . import rules, similarity
 from .models import Case, CaseEvent, CaseTask, Category
 from .similarity import degree_box, distance_m
-from .services import HANDLER_ROLES
 
 
 def visible_cases(user) -> QuerySet:
@@ -82,19 +82,39 @@ def case_list(user, *, status: str | None = None, category: str | None = None, u
     return qs.order_by("-id")
 
 
+VERIFY_CANDIDATES = 500
+
+
+def verifying_ids(user) -> list[int]:
+    """Answered cases (已答复待核查) this person should verify now: they are among the case's
+    verifiers (`rules.verifiers_for`: a colleague at its level, else the level above, never
+    the one who answered), or they answered it and nobody else can."""
+    candidates = list(scoped(user, Case.objects.filter(status=Case.Status.ANSWERED), Verb.CASE_VERIFY)
+                      .select_related("handler_place").order_by("answered_at", "id")[:VERIFY_CANDIDATES])
+    if not candidates:
+        return []
+    found = rules.verifiers_for(candidates)
+    return [c.pk for c in candidates if user.pk in found[c.pk]
+            or (c.answered_by_id == user.pk and c.reporter_id is None and not found[c.pk])]
+
+
 def queue_for(user) -> QuerySet:
-    """Open cases waiting on this person: those at a level they handle at a place where
-    they hold that role, or referred to their organisation; soonest deadline first."""
-    handler_roles = {role for roles in HANDLER_ROLES.values() for role in roles}
-    assignments = list(RoleAssignment.objects.filter(user_id=user.pk, is_active=True, role__in=handler_roles)
+    """Exactly the open cases on which this person has an action now, soonest deadline first:
+    to accept or handle (at a level they handle, at a place where they hold that role, or
+    referred to their organisation), their organisation's open co-handling task, and answers
+    for them to verify (an answered case leaves its answerer's list and reaches its verifiers)."""
+    assignments = list(RoleAssignment.objects.filter(user_id=user.pk, is_active=True,
+                                                     role__in=rules.ALL_HANDLER_ROLES)
                        .values_list("place_id", "organisation_id"))
     places = [p for p, o in assignments if p]
     orgs = [o for p, o in assignments if o]
-    if not places and not orgs:
+    to_verify = verifying_ids(user) if user.is_authenticated else []
+    if not places and not orgs and not to_verify:
         return Case.objects.none()
-    q = Q(handler_place_id__in=places) | Q(handler_organisation_id__in=orgs) | Q(
-        tasks__organisation_id__in=orgs, tasks__status="open")
-    return (Case.objects.filter(q, status__in=Case.OPEN).distinct()
+    q = (Q(handler_place_id__in=places) | Q(handler_organisation_id__in=orgs)) & Q(status__in=rules.EARLY)
+    q |= Q(tasks__organisation_id__in=orgs, tasks__status="open", status__in=Case.OPEN)
+    q |= Q(pk__in=to_verify)
+    return (Case.objects.filter(q).distinct()
             .select_related("category", "place").order_by("finish_due", "id"))
 
 
@@ -104,11 +124,9 @@ def supervised_for(user) -> QuerySet:
 
 
 def timeline(user, case: Case) -> list[CaseEvent]:
-    """The whole timeline for staff; the public part for the reporter and the public."""
-    events = case.events.select_related("actor").order_by("id")
-    if not allowed(user, Verb.CASE_HANDLE, case):
-        events = events.filter(is_internal=False)
-    return list(events)
+    """The whole timeline for those who handle the case; the public part for the reporter
+    and the public (the one visibility rule of `linli.core.history.timeline`)."""
+    return history.timeline(case.events.all(), show_internal=allowed(user, Verb.CASE_HANDLE, case))
 
 
 # Duplicates on intake: open cases in the same compound or within 100 m that are the same

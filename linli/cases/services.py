@@ -7,14 +7,15 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from linli.accounts.models import Organisation, RoleAssignment, User
 from linli.accounts.roles import Role, Verb
-from linli.accounts.scope import allowed, require
+from linli.accounts.scope import require
+from linli.core import events, history
 from linli.core.audit import record_audit
 from linli.core.errors import Conflict, Forbidden, Invalid, NotFound
 from linli.core.identity import validate_mobile
@@ -23,19 +24,13 @@ from linli.core.text import clean_text
 from linli.notify.services import enqueue
 from linli.places.models import Place
 
+from . import rules
 from .limits import check_case_rate
 from .lookups import active_category, routing_rules_at
 from .models import LADDER, Case, CaseEvent, CaseSupporter, CaseTask, Category, Level, RoutingRule
 
 MAX_TEXT = 2000
-# Roles that act for each level of the ladder, at the handler place.
-HANDLER_ROLES = {
-    Level.BUILDING: (Role.BUILDING_HEAD,),
-    Level.GRID: (Role.GRID_WORKER, Role.GRID_HEAD),
-    Level.COMMUNITY: (Role.COMMUNITY_WORKER, Role.COMMUNITY_SECRETARY),
-    Level.STREET: (Role.STREET_OFFICIAL,),
-    Level.DEPARTMENT: (Role.DEPARTMENT_STAFF,),
-}
+HANDLER_ROLES = rules.HANDLER_ROLES
 STAFF_CHANNELS = {Case.Channel.ON_BEHALF, Case.Channel.PHONE, Case.Channel.WALK_IN, Case.Channel.PATROL,
                   Case.Channel.VISIT, Case.Channel.MEETING, Case.Channel.HOTLINE}
 
@@ -147,23 +142,43 @@ def routed_to(category: Category, place: Place) -> tuple[str, Place | None, Orga
 
 
 def handlers(case: Case) -> list[User]:
-    """The people who act on the case at its current level."""
-    roles = HANDLER_ROLES[case.level]
-    if case.level == Level.DEPARTMENT:
-        qs = RoleAssignment.objects.filter(role__in=roles, organisation=case.handler_organisation, is_active=True)
-    else:
-        qs = RoleAssignment.objects.filter(role__in=roles, place=case.handler_place, is_active=True)
+    """The people who act on the case at its current level (see `rules.handlers`)."""
+    return rules.handlers(case)
+
+
+def supervisors(case: Case) -> list[User]:
+    """The people one level above the case's handlers (the level that supervises a card):
+    the next staffed rung of the ladder over the case's place; for a department, the street
+    that referred it; for the street, street officials at the places above it, if any."""
+    if case.level == Level.STREET:
+        if case.handler_place_id is None:
+            return []
+        above = ancestors_paths(case.handler_place.path)
+        qs = RoleAssignment.objects.filter(is_active=True, role=Role.STREET_OFFICIAL, place__path__in=above)
+        return [ra.user for ra in qs.select_related("user")]
+    rung = Level.STREET if case.level == Level.DEPARTMENT else LADDER[LADDER.index(case.level) + 1]
+    level, place, _org = handler_at(rung, case.place)
+    if place is None or place.pk == case.handler_place_id:
+        return []
+    qs = RoleAssignment.objects.filter(is_active=True, role__in=HANDLER_ROLES[level], place=place)
     return [ra.user for ra in qs.select_related("user")]
 
 
-def _record(case: Case, kind: str, *, actor, note: str = "", internal: bool = False, **data) -> CaseEvent:
-    is_person = actor is not None and getattr(actor, "pk", None) is not None
-    return CaseEvent.objects.create(case=case, path=case.path, kind=kind, actor=actor if is_person else None,
-                                    note=note, is_internal=internal, data=data)
+def record_event(case: Case, kind: str, *, actor, note: str = "", internal: bool = False, notify=(),
+                 notice: str = "", notice_kind: str = "", sms: bool = False, **data) -> CaseEvent:
+    """Append one entry to the case's timeline, with the notices of it to `notify` (in-app,
+    and SMS when `sms`), in the caller's transaction (`linli.core.history.record`)."""
+    return history.record(CaseEvent, case=case, actor=actor, kind=kind, path=case.path, note=note or "",
+                          internal=internal, data=data, notify=notify,
+                          notice_text=f"[{case.number}] {notice}" if notice else "", notice_kind=notice_kind,
+                          url=f"/cases/{case.pk}/", sms=sms)
 
 
-def _notify(users, case: Case, kind: str, text: str, *, sms: bool = False) -> None:
-    enqueue(users, kind=kind, text=f"[{case.number}] {text}", url=f"/cases/{case.pk}/", sms=sms)
+def notify_case(users, case: Case, kind: str, text: str, *, sms: bool = False) -> None:
+    """Notices about the case without a timeline entry of their own (intake's opening)."""
+    users = list(users)
+    if users:
+        enqueue(users, kind=kind, text=f"[{case.number}] {text}", url=f"/cases/{case.pk}/", sms=sms)
 
 
 def _reporters(case: Case) -> list[User]:
@@ -185,8 +200,18 @@ def _locked(case_id: int) -> Case:
     return case
 
 
-def _is_reporter(actor, case: Case) -> bool:
-    return case.reporter_id is not None and case.reporter_id == getattr(actor, "pk", None)
+def _stale(actor, case: Case, *, seen: str | None, now: str, what: str) -> None:
+    """The state the person decided on (`seen`) must still be the case's (checked under the
+    lock): otherwise someone else moved the case meanwhile, and this is a 409, not a second step."""
+    if seen is not None and seen != now:
+        require(actor, Verb.CASE_VIEW, case)
+        raise Conflict(_("此诉求已被他人处理（当前%(what)s），请刷新后再试") % {"what": what}, code="stale")
+
+
+def _check_seen(actor, case: Case, *, from_level: str | None = None, from_status: str | None = None) -> None:
+    _stale(actor, case, seen=from_level, now=case.level,
+           what=str(_("在%(level)s") % {"level": case.get_level_display()}))
+    _stale(actor, case, seen=from_status, now=case.status, what=case.get_status_display())
 
 
 def _clean_text(text: str, *, field: str = "text", required: bool = True) -> str:
@@ -337,60 +362,45 @@ def submit_case(*, actor, text: str, channel: str, place_id: int | None = None, 
         CaseEvent.objects.bulk_create(opening)
         # The whole timeline so far, none of it internal: the API answers with it as it is.
         case.opening_events = opening
-        _notify(handlers(case) if notified is None else notified, case, "case_new", str(_("有新的诉求待受理")))
+        notify_case(handlers(case) if notified is None else notified, case, "case_new", str(_("有新的诉求待受理")))
         record_audit(actor=actor, action="case.submit", target=case)
     return case
 
 
 # ---------------------------------------------------------------- handling
-
-
-def _require_handler(actor, case: Case) -> None:
-    """The handlers at the case's level, or anyone above them with the verb."""
-    if case.level == Level.DEPARTMENT:
-        if actor.is_superuser or RoleAssignment.objects.filter(
-                user_id=actor.pk, organisation=case.handler_organisation, is_active=True).exists():
-            return
-        require(actor, Verb.CASE_DISPATCH, case)
-        return
-    if not allowed(actor, Verb.CASE_HANDLE, case.handler_place):
-        require(actor, Verb.CASE_VIEW, case)
-        raise Forbidden(_("此诉求不由您办理"), code="not_handler")
-
-
-def _require_open(case: Case, *statuses) -> None:
-    if case.status not in (statuses or Case.OPEN):
-        raise Conflict(_("此诉求当前状态（%(status)s）不能执行该操作") % {"status": case.get_status_display()},
-                       code="wrong_status")
+# Every verb: lock the case, check its rule (linli.cases.rules: role + status + relation,
+# the same predicate the page and the API ask), check the state the person decided on where
+# given (`from_level` / `from_status`), validate what was typed, change, record.
 
 
 @transaction.atomic
-def accept_case(*, actor, case_id: int, note: str = "") -> Case:
+def accept_case(*, actor, case_id: int, note: str = "", from_level: str | None = None) -> Case:
     case = _locked(case_id)
-    _require_handler(actor, case)
-    _require_open(case, Case.Status.SUBMITTED, Case.Status.INFO_REQUESTED)
+    _check_seen(actor, case, from_level=from_level)
+    rules.check(actor, "accept", case)
     case.status = Case.Status.ACCEPTED
     case.accepted_at = case.accepted_at or timezone.now()
     case.save(update_fields=["status", "accepted_at", "updated_at"])
-    _record(case, CaseEvent.Kind.ACCEPTED, actor=actor, note=_clean_text(note, field="note", required=False))
-    _notify(_reporters(case), case, "case_accepted", str(_("您的诉求已受理")))
+    record_event(case, CaseEvent.Kind.ACCEPTED, actor=actor, note=_clean_text(note, field="note", required=False),
+                 notify=_reporters(case), notice_kind="case_accepted", notice=str(_("您的诉求已受理")))
     return case
 
 
 @transaction.atomic
-def classify_case(*, actor, case_id: int, category_code: str, note: str = "") -> Case:
+def classify_case(*, actor, case_id: int, category_code: str, note: str = "", from_status: str | None = None
+                  ) -> Case:
     """A handler confirms or corrects the category (the final category is the triage model's
     label). A case nobody has accepted yet is routed again for its new category."""
     case = _locked(case_id)
-    _require_handler(actor, case)
-    _require_open(case, Case.Status.SUBMITTED, Case.Status.ACCEPTED, Case.Status.INFO_REQUESTED)
+    _check_seen(actor, case, from_status=from_status)
+    rules.check(actor, "classify", case)
     category = Category.objects.filter(code=category_code or "", is_active=True).first()
     if category is None:
         raise Invalid(_("类别无效"), code="invalid_choice", field="category")
     note = _clean_text(note, field="note", required=False)
     previous = case.category
     if category.pk == previous.pk:
-        _record(case, CaseEvent.Kind.CLASSIFIED, actor=actor, note=note, category=category.code, confirmed=True)
+        record_event(case, CaseEvent.Kind.CLASSIFIED, actor=actor, note=note, category=category.code, confirmed=True)
         return case
     case.category = category
     fields = ["category", "updated_at"]
@@ -402,62 +412,57 @@ def classify_case(*, actor, case_id: int, category_code: str, note: str = "") ->
             fields += ["level", "handler_place", "handler_organisation"]
             rerouted = True
     case.save(update_fields=fields)
-    _record(case, CaseEvent.Kind.CLASSIFIED, actor=actor, note=note, category=category.code,
-            previous=previous.code)
+    record_event(case, CaseEvent.Kind.CLASSIFIED, actor=actor, note=note, category=category.code,
+                 previous=previous.code)
     if rerouted:
-        _record(case, CaseEvent.Kind.ROUTED, actor=None, level=case.level,
-                place=case.handler_place_id, organisation=case.handler_organisation_id)
-        _notify(handlers(case), case, "case_new", str(_("有新的诉求待受理")))
+        record_event(case, CaseEvent.Kind.ROUTED, actor=None, level=case.level, place=case.handler_place_id,
+                     organisation=case.handler_organisation_id, notify=handlers(case), notice_kind="case_new",
+                     notice=str(_("有新的诉求待受理")))
     return case
 
 
 @transaction.atomic
-def request_info(*, actor, case_id: int, question: str) -> Case:
+def request_info(*, actor, case_id: int, question: str, from_status: str | None = None) -> Case:
     case = _locked(case_id)
-    _require_handler(actor, case)
-    _require_open(case, Case.Status.SUBMITTED, Case.Status.ACCEPTED)
+    _check_seen(actor, case, from_status=from_status)
+    rules.check(actor, "request-info", case)
     question = _clean_text(question, field="question")
     case.status = Case.Status.INFO_REQUESTED
     case.save(update_fields=["status", "updated_at"])
-    _record(case, CaseEvent.Kind.INFO_REQUESTED, actor=actor, note=question)
-    _notify(_reporters(case), case, "case_info_requested", str(_("办理人需要您补充信息")), sms=True)
+    record_event(case, CaseEvent.Kind.INFO_REQUESTED, actor=actor, note=question, notify=_reporters(case),
+                 notice_kind="case_info_requested", notice=str(_("办理人需要您补充信息")), sms=True)
     return case
 
 
 @transaction.atomic
 def add_info(*, actor, case_id: int, text: str) -> Case:
     case = _locked(case_id)
-    if not _is_reporter(actor, case):
-        require(actor, Verb.CASE_HANDLE, case)
-    _require_open(case)
+    rules.check(actor, "add-info", case)
     text = _clean_text(text)
     if case.status == Case.Status.INFO_REQUESTED:
         case.status = Case.Status.ACCEPTED if case.accepted_at else Case.Status.SUBMITTED
         case.save(update_fields=["status", "updated_at"])
-    _record(case, CaseEvent.Kind.INFO_ADDED, actor=actor, note=text)
-    _notify(handlers(case), case, "case_info_added", str(_("反映人补充了信息")))
+    record_event(case, CaseEvent.Kind.INFO_ADDED, actor=actor, note=text, notify=handlers(case),
+                 notice_kind="case_info_added", notice=str(_("反映人补充了信息")))
     return case
 
 
 @transaction.atomic
-def escalate_case(*, actor, case_id: int, reason: str, system: bool = False, from_level: str | None = None
-                  ) -> Case:
-    """Hand the case up one level of the ladder, with a reason. `from_level` is the level
-    the handler saw: if someone else moved the case meanwhile, this is a conflict rather
-    than a second escalation."""
+def escalate_case(*, actor, case_id: int, reason: str, from_level: str | None = None,
+                  internal: bool = True) -> Case:
+    """Hand the case up one level of the ladder, with a reason (staff-only unless the handler
+    says the resident may read it: a reason often speaks frankly of neighbours). `from_level`
+    is the level the handler saw: if someone else moved the case meanwhile, this is a
+    conflict rather than a second escalation (the page and the API both send it)."""
     case = _locked(case_id)
-    if from_level is not None and from_level != case.level:
-        require(actor, Verb.CASE_VIEW, case)
-        raise Conflict(_("此诉求已被他人处理（当前在%(level)s），请刷新后再试") % {"level": case.get_level_display()},
-                       code="stale")
-    if not system:
-        _require_handler(actor, case)
-    _require_open(case, Case.Status.SUBMITTED, Case.Status.ACCEPTED, Case.Status.INFO_REQUESTED)
+    _check_seen(actor, case, from_level=from_level)
+    rules.check(actor, "escalate", case)
     reason = _clean_text(reason, field="reason")
-    return _move_up(case, actor=actor, reason=reason)
+    return _move_up(case, actor=actor, reason=reason, internal=internal)
 
 
-def _move_up(case: Case, *, actor, reason: str, kind: str = CaseEvent.Kind.ESCALATED) -> Case:
+def _move_up(case: Case, *, actor, reason: str, kind: str = CaseEvent.Kind.ESCALATED, internal: bool = False
+             ) -> Case:
     # Above the street come departments, which a case reaches by referral (refer_case).
     if case.level in (Level.STREET, Level.DEPARTMENT):
         raise Conflict(_("已是最高办理层级，请转交职能部门"), code="top_of_ladder")
@@ -473,18 +478,18 @@ def _move_up(case: Case, *, actor, reason: str, kind: str = CaseEvent.Kind.ESCAL
     case.accept_due = now + timedelta(hours=case.category.accept_hours)
     case.save(update_fields=["level", "handler_place", "handler_organisation", "status", "accepted_at",
                              "escalated_count", "accept_due", "updated_at"])
-    _record(case, kind, actor=actor, note=reason, level=level)
-    _notify(handlers(case) + previous, case, "case_escalated", str(_("诉求已上报至%(level)s") % {
-        "level": case.get_level_display()}))
+    record_event(case, kind, actor=actor, note=reason, internal=internal, level=level,
+                 notify=handlers(case) + previous, notice_kind="case_escalated",
+                 notice=str(_("诉求已上报至%(level)s") % {"level": case.get_level_display()}))
     return case
 
 
 @transaction.atomic
-def refer_case(*, actor, case_id: int, organisation_id: int, reason: str) -> Case:
+def refer_case(*, actor, case_id: int, organisation_id: int, reason: str, from_level: str | None = None) -> Case:
     """Refer the whole case to one department (转办)."""
     case = _locked(case_id)
-    require(actor, Verb.CASE_DISPATCH, case)
-    _require_open(case, Case.Status.SUBMITTED, Case.Status.ACCEPTED, Case.Status.INFO_REQUESTED)
+    _check_seen(actor, case, from_level=from_level)
+    rules.check(actor, "refer", case)
     org = Organisation.objects.filter(pk=organisation_id, kind=Organisation.Kind.DEPARTMENT).first()
     if org is None:
         raise Invalid(_("请选择职能部门"), code="organisation_required", field="organisation_id")
@@ -494,18 +499,19 @@ def refer_case(*, actor, case_id: int, organisation_id: int, reason: str) -> Cas
     case.accepted_at = None
     case.save(update_fields=["level", "handler_place", "handler_organisation", "status", "accepted_at",
                              "updated_at"])
-    _record(case, CaseEvent.Kind.REFERRED, actor=actor, note=reason, organisation=org.pk)
-    _notify(handlers(case), case, "case_referred", str(_("有转办的诉求待受理")))
+    record_event(case, CaseEvent.Kind.REFERRED, actor=actor, note=reason, organisation=org.pk,
+                 notify=handlers(case), notice_kind="case_referred", notice=str(_("有转办的诉求待受理")))
     return case
 
 
 @transaction.atomic
 def open_cohandling(*, actor, case_id: int, organisation_ids: list[int], instruction: str = "",
                     days: int | None = None) -> list[CaseTask]:
-    """Several departments each get their own task (联合综治、畜牧兽医、环保, seed 003)."""
+    """Several departments each get their own task (联合综治、畜牧兽医、环保, seed 003).
+    Opening a task for a department that already has one is a conflict (the state is
+    checked under the lock)."""
     case = _locked(case_id)
-    require(actor, Verb.CASE_DISPATCH, case)
-    _require_open(case, Case.Status.SUBMITTED, Case.Status.ACCEPTED, Case.Status.INFO_REQUESTED)
+    rules.check(actor, "cohandle", case)
     ids = sorted(set(organisation_ids or []))
     orgs = list(Organisation.objects.filter(pk__in=ids, kind=Organisation.Kind.DEPARTMENT))
     if not ids or len(orgs) != len(ids):
@@ -525,10 +531,10 @@ def open_cohandling(*, actor, case_id: int, organisation_ids: list[int], instruc
         case.status = Case.Status.ACCEPTED
         case.accepted_at = timezone.now()
         case.save(update_fields=["status", "accepted_at", "updated_at"])
-    _record(case, CaseEvent.Kind.TASK_OPENED, actor=actor, note=instruction, organisations=ids)
     staff = [ra.user for ra in RoleAssignment.objects.filter(organisation__in=orgs, is_active=True,
                                                             role=Role.DEPARTMENT_STAFF).select_related("user")]
-    _notify(staff, case, "case_task", str(_("有协办任务待办理")))
+    record_event(case, CaseEvent.Kind.TASK_OPENED, actor=actor, note=instruction, organisations=ids,
+                 notify=staff, notice_kind="case_task", notice=str(_("有协办任务待办理")))
     return tasks
 
 
@@ -538,74 +544,95 @@ def complete_task(*, actor, task_id: int, answer: str) -> CaseTask:
     if task is None:
         raise NotFound(_("协办任务不存在"), code="not_found")
     case = _locked(task.case_id)
-    if not (actor.is_superuser or RoleAssignment.objects.filter(user_id=actor.pk, organisation=task.organisation_id,
-                                                                is_active=True).exists()):
-        raise Forbidden(_("此任务不由您办理"), code="not_handler")
-    if task.status == CaseTask.Status.DONE:
-        raise Conflict(_("该任务已完成"), code="task_done")
-    _require_open(case)
+    rules.check(actor, "task", case, task=task)
     task.answer = _clean_text(answer, field="answer")
     task.status, task.done_at = CaseTask.Status.DONE, timezone.now()
     task.save(update_fields=["answer", "status", "done_at"])
-    _record(case, CaseEvent.Kind.TASK_DONE, actor=actor, note=task.answer, organisation=task.organisation_id)
-    _notify(handlers(case), case, "case_task_done", str(_("协办部门已完成任务")))
+    record_event(case, CaseEvent.Kind.TASK_DONE, actor=actor, note=task.answer, organisation=task.organisation_id,
+                 notify=handlers(case), notice_kind="case_task_done", notice=str(_("协办部门已完成任务")))
     return task
 
 
 @transaction.atomic
 def add_note(*, actor, case_id: int, text: str, internal: bool = True) -> CaseEvent:
     case = _locked(case_id)
-    require(actor, Verb.CASE_HANDLE, case)
-    return _record(case, CaseEvent.Kind.NOTE, actor=actor, note=_clean_text(text), internal=internal)
+    rules.check(actor, "note", case)
+    return record_event(case, CaseEvent.Kind.NOTE, actor=actor, note=_clean_text(text), internal=internal)
 
 
 @transaction.atomic
 def record_contact(*, actor, case_id: int, note: str = "") -> Case:
     """The handler contacted the requester (接诉即办's 响应率 counts this time)."""
     case = _locked(case_id)
-    _require_handler(actor, case)
+    rules.check(actor, "contact", case)
     if case.first_contact_at is None:
         case.first_contact_at = timezone.now()
         case.save(update_fields=["first_contact_at", "updated_at"])
-    _record(case, CaseEvent.Kind.CONTACTED, actor=actor, note=_clean_text(note, field="note", required=False),
-            internal=True)
+    record_event(case, CaseEvent.Kind.CONTACTED, actor=actor, note=_clean_text(note, field="note", required=False),
+                 internal=True)
     return case
 
 
 @transaction.atomic
-def answer_case(*, actor, case_id: int, answer: str) -> Case:
-    """The handler's answer to the resident; every co-handling task must be done first."""
+def reveal_reporter_phone(*, actor, case_id: int) -> str:
+    """The reporter's full mobile for a handler who is about to call them (tap-to-call): read
+    through this audited path only (an audit entry and an internal timeline entry)."""
+    from linli.core import pii
+
     case = _locked(case_id)
-    _require_handler(actor, case)
-    _require_open(case, Case.Status.ACCEPTED)
-    if case.tasks.filter(status=CaseTask.Status.OPEN).exists():
-        raise Conflict(_("还有协办任务未完成"), code="tasks_open")
+    rules.check(actor, "contact", case)
+    if case.contact_phone_enc:
+        number = pii.decrypt(case.contact_phone_enc)
+    elif case.reporter_id and getattr(case.reporter, "phone", ""):
+        number = case.reporter.phone
+    else:
+        raise NotFound(_("反映人没有留下电话"), code="no_phone")
+    record_audit(actor=actor, action="case.reveal_phone", target=case, path=case.path)
+    return number
+
+
+@transaction.atomic
+def answer_case(*, actor, case_id: int, answer: str) -> Case:
+    """The handler's answer to the resident; every co-handling task must be done first. The
+    answer then waits for someone else to verify it (核查)."""
+    case = _locked(case_id)
+    rules.check(actor, "answer", case)
     answer = _clean_text(answer, field="answer")
     now = timezone.now()
-    case.status, case.answered_at = Case.Status.ANSWERED, now
+    case.status, case.answered_at, case.answered_by = Case.Status.ANSWERED, now, rules.person(actor)
     case.first_contact_at = case.first_contact_at or now
-    case.save(update_fields=["status", "answered_at", "first_contact_at", "updated_at"])
-    event = _record(case, CaseEvent.Kind.ANSWERED, actor=actor, note=answer)
-    _notify(_reporters(case), case, "case_answered", str(_("您的诉求已有答复")), sms=True)
+    case.save(update_fields=["status", "answered_at", "answered_by", "first_contact_at", "updated_at"])
+    event = record_event(case, CaseEvent.Kind.ANSWERED, actor=actor, note=answer, notify=_reporters(case),
+                         notice_kind="case_answered", notice=str(_("您的诉求已有答复")), sms=True)
+    verifiers = [u for u in User.objects.filter(pk__in=rules.verifiers(case))]
+    notify_case(verifiers, case, "case_to_verify", str(_("有已答复的诉求待核查")))
+    events.publish("cases.case_answered", key=f"case-event:{event.pk}", actor=actor, path=case.path,
+                   data={"case": case.pk, "number": case.number, "answerer": getattr(actor, "pk", None),
+                         "reporter": case.reporter_id, "level": case.level})
     case._answer_event = event
     return case
 
 
 @transaction.atomic
 def close_case(*, actor, case_id: int, outcome: str, note: str = "") -> Case:
-    """Verify and close (核查结案) with a typed outcome."""
+    """Verify and close (核查结案) with a typed outcome, chosen explicitly."""
     case = _locked(case_id)
-    if not _is_reporter(actor, case):
-        require(actor, Verb.CASE_VERIFY, case)
-    _require_open(case, Case.Status.ANSWERED)
+    rules.check(actor, "close", case)
     if outcome not in Case.Outcome.values:
         raise Invalid(_("请选择办理结果"), code="invalid_choice", field="outcome")
     note = _clean_text(note, field="note", required=outcome in (Case.Outcome.NOT_OURS, Case.Outcome.CANNOT))
+    own = case.answered_by_id is not None and case.answered_by_id == getattr(actor, "pk", None)
     case.status, case.outcome, case.outcome_note, case.closed_at = Case.Status.CLOSED, outcome, note, timezone.now()
     case.save(update_fields=["status", "outcome", "outcome_note", "closed_at", "updated_at"])
-    _record(case, CaseEvent.Kind.VERIFIED, actor=actor)
-    _record(case, CaseEvent.Kind.CLOSED, actor=actor, note=note, outcome=outcome)
-    _notify(_reporters(case), case, "case_closed", str(_("您的诉求已办结，请评价")), sms=True)
+    verified = record_event(case, CaseEvent.Kind.VERIFIED, actor=actor,
+                            by_reporter=rules.is_reporter(actor, case), own_answer=own)
+    closed = record_event(case, CaseEvent.Kind.CLOSED, actor=actor, note=note, outcome=outcome,
+                          notify=_reporters(case), notice_kind="case_closed", notice=str(_("您的诉求已办结，请评价")),
+                          sms=True)
+    events.publish("cases.case_closed", key=f"case-event:{closed.pk}", actor=actor, path=case.path,
+                   data={"case": case.pk, "number": case.number, "outcome": outcome, "reporter": case.reporter_id,
+                         "verifier": getattr(actor, "pk", None), "answerer": case.answered_by_id,
+                         "verified_event": verified.pk, "category": case.category.code})
     return case
 
 
@@ -615,23 +642,21 @@ def rate_case(*, actor, case_id: int, rating: str, solved: bool | None = None, c
     """The reporter rates (or staff record a return visit, 回访). Not satisfied reopens the
     case once for a second handling."""
     case = _locked(case_id)
-    if return_visit:
-        require(actor, Verb.CASE_VERIFY, case)
-    elif case.reporter_id is None or case.reporter_id != actor.pk:
-        raise Forbidden(_("只有反映人可以评价"), code="not_reporter")
-    _require_open(case, Case.Status.CLOSED)
+    rules.check(actor, "return-visit" if return_visit else "rate", case)
     if rating not in Case.Rating.values:
         raise Invalid(_("请选择满意度"), code="invalid_choice", field="rating")
-    if case.rating:
-        raise Conflict(_("已评价过"), code="already_rated")
     comment = (comment or "").strip()
     if len(comment) > 500:
         raise Invalid(_("评价不能超过500个字"), code="too_long", field="comment")
     case.rating, case.rating_comment, case.rated_at = rating, comment, timezone.now()
     case.solved_by_reporter = solved
     case.save(update_fields=["rating", "rating_comment", "rated_at", "solved_by_reporter", "updated_at"])
-    _record(case, CaseEvent.Kind.RATED, actor=actor, note=comment, rating=rating, solved=solved,
-            return_visit=return_visit)
+    rated = record_event(case, CaseEvent.Kind.RATED, actor=actor, note=comment, rating=rating, solved=solved,
+                         return_visit=return_visit)
+    events.publish("cases.case_rated", key=f"case-event:{rated.pk}", actor=actor, path=case.path,
+                   data={"case": case.pk, "number": case.number, "rating": rating, "solved": solved,
+                         "return_visit": return_visit, "reporter": case.reporter_id,
+                         "reopens": rating == Case.Rating.UNSATISFIED and case.reopened_count == 0})
     if rating == Case.Rating.UNSATISFIED and case.reopened_count == 0:
         _reopen(case, actor=actor, reason=comment or str(_("反映人不满意")))
     return case
@@ -643,25 +668,25 @@ def _reopen(case: Case, *, actor, reason: str) -> None:
     case.status = Case.Status.ACCEPTED
     case.rating, case.rating_comment, case.rated_at, case.solved_by_reporter = "", "", None, None
     case.outcome, case.outcome_note, case.closed_at, case.answered_at = "", "", None, None
+    case.answered_by = None
     case.finish_due = now + timedelta(days=case.category.finish_days)
     case.save(update_fields=["reopened_count", "status", "rating", "rating_comment", "rated_at",
                              "solved_by_reporter", "outcome", "outcome_note", "closed_at", "answered_at",
-                             "finish_due", "updated_at"])
-    _record(case, CaseEvent.Kind.REOPENED, actor=actor, note=reason)
-    _notify(handlers(case), case, "case_reopened", str(_("反映人不满意，诉求已重新办理")))
+                             "answered_by", "finish_due", "updated_at"])
+    record_event(case, CaseEvent.Kind.REOPENED, actor=actor, note=reason, notify=handlers(case),
+                 notice_kind="case_reopened", notice=str(_("反映人不满意，诉求已重新办理")))
 
 
 @transaction.atomic
 def me_too(*, actor, case_id: int) -> Case:
     case = _locked(case_id)
-    require(actor, Verb.CASE_VIEW, case)
-    _require_open(case)
-    if case.reporter_id == actor.pk:
-        raise Conflict(_("这是您自己提交的诉求"), code="own_case")
-    created = CaseSupporter.objects.get_or_create(case=case, user=actor)[1]
-    if not created:
-        raise Conflict(_("您已经附议过"), code="already_supported")
-    _record(case, CaseEvent.Kind.ME_TOO, actor=actor)
+    rules.check(actor, "me-too", case)
+    try:
+        with transaction.atomic():
+            CaseSupporter.objects.create(case=case, user=actor)
+    except IntegrityError:
+        raise Conflict(_("您已经附议过"), code="already_supported") from None
+    record_event(case, CaseEvent.Kind.ME_TOO, actor=actor)
     return case
 
 
@@ -675,10 +700,8 @@ def merge_case(*, actor, case_id: int, into_id: int, note: str = "") -> Case:
     case, original = locked.get(case_id), locked.get(into_id)
     if case is None or original is None:
         raise NotFound(_("诉求不存在"), code="not_found")
-    require(actor, Verb.CASE_DISPATCH, case)
-    require(actor, Verb.CASE_DISPATCH, original)
-    _require_open(case)
-    _require_open(original)
+    rules.check(actor, "merge", case)
+    rules.check(actor, "merge", original)
     if original.merged_into_id:
         raise Conflict(_("目标诉求已被合并"), code="merged_target")
     note = _clean_text(note, field="note", required=False)
@@ -692,10 +715,10 @@ def merge_case(*, actor, case_id: int, into_id: int, note: str = "") -> Case:
     case.status, case.merged_into = Case.Status.MERGED, original
     case.closed_at = timezone.now()
     case.save(update_fields=["status", "merged_into", "closed_at", "updated_at"])
-    _record(case, CaseEvent.Kind.MERGED, actor=actor, note=note, into=original.pk)
-    _record(original, CaseEvent.Kind.MERGED, actor=actor, note=note, merged=case.pk)
-    if case.reporter_id:
-        _notify([case.reporter], case, "case_merged", str(_("您的诉求已与%(n)s合并办理") % {"n": original.number}))
+    record_event(case, CaseEvent.Kind.MERGED, actor=actor, note=note, into=original.pk,
+                 notify=[case.reporter] if case.reporter_id else [], notice_kind="case_merged",
+                 notice=str(_("您的诉求已与%(n)s合并办理") % {"n": original.number}))
+    record_event(original, CaseEvent.Kind.MERGED, actor=actor, note=note, merged=case.pk)
     return case
 
 
@@ -709,8 +732,7 @@ def attach_photos(*, actor, case_id: int, images: list[bytes], event_id: int | N
     from . import photos
 
     case = _locked(case_id)
-    if not _is_reporter(actor, case):
-        require(actor, Verb.CASE_HANDLE, case)
+    rules.check(actor, "photos", case)
     if not images:
         raise Invalid(_("请选择图片"), code="photo_required", field="photos")
     if case.photos.count() + len(images) > MAX_PHOTOS * 2:
@@ -732,17 +754,22 @@ def attach_photos(*, actor, case_id: int, images: list[bytes], event_id: int | N
 
 # ---------------------------------------------------------------- deadlines (linli.cases.sweeps)
 # Called by the deadline sweep, not by people; kept apart from the handlers' verbs above.
+# Each locks the case (SKIP LOCKED) and checks its condition again under the lock, so a
+# second or concurrent sweep changes nothing and gets None.
+
+
+def _locked_or_skip(case_id: int) -> Case | None:
+    return Case.objects.select_for_update(skip_locked=True).filter(pk=case_id).first()
 
 
 @transaction.atomic
 def escalate_overdue(*, case_id: int, now=None) -> Case | None:
     """A case not accepted by its acceptance deadline goes up one level, with an OVERDUE
-    event; its previous handlers and the level above (its new handlers) are told. The case is
-    locked (SKIP LOCKED) and the condition checked again, so a second or concurrent sweep
-    changes nothing and gets None. At the top of the ladder (the street, a department)
-    raises Conflict(code="top_of_ladder"): the sweep raises a red card instead."""
+    event; its previous handlers and the level above (its new handlers) are told. At the top
+    of the ladder (the street, a department) raises Conflict(code="top_of_ladder"): the sweep
+    raises a red card instead."""
     now = now or timezone.now()
-    case = Case.objects.select_for_update(skip_locked=True).filter(pk=case_id).first()
+    case = _locked_or_skip(case_id)
     if case is None or case.status != Case.Status.SUBMITTED or case.accept_due > now:
         return None
     case = _move_up(case, actor=None, reason=str(_("超过受理时限未受理，自动上报")), kind=CaseEvent.Kind.OVERDUE)
@@ -752,4 +779,56 @@ def escalate_overdue(*, case_id: int, now=None) -> Case | None:
     if case.accept_due != accept_due:
         case.accept_due = accept_due
         case.save(update_fields=["accept_due", "updated_at"])
+    return case
+
+
+# Cards: 0 none, 1 yellow (near the limit), 2 red (past it); they never go back down.
+NO_CARD, YELLOW, RED = 0, 1, 2
+
+
+def card_due(case: Case, now) -> int:
+    """The card the case's handling deadline calls for at `now` (the one "due soon" rule,
+    `rules.due_state`): red once `finish_due` has passed, yellow once it is near."""
+    state = rules.due_state(case.finish_due, timedelta(days=case.category.finish_days), now)
+    return {"overdue": RED, "soon": YELLOW}.get(state, NO_CARD)
+
+
+@transaction.atomic
+def raise_card(*, case_id: int, card: int, stage: str) -> Case | None:
+    """督办: raise the case's card to `card` (yellow near the limit, red past it) with a CARD
+    event; the handlers hear of it, and of a red card the level above too. A card never goes
+    back down: a case already at or above `card` is left alone (None)."""
+    case = _locked_or_skip(case_id)
+    if case is None or case.card >= card or case.status not in Case.OPEN:
+        return None
+    case.card = card
+    case.save(update_fields=["card", "updated_at"])
+    if card == RED:
+        note = (_("超过受理时限，已是最高办理层级，红牌督办") if stage == "accept"
+                else _("超过办结时限，红牌督办"))
+        # The level above supervises a red card; the handlers hear of it too.
+        told, kind, text, sms = (handlers(case) + supervisors(case), "case_card_red",
+                                 _("红牌督办：诉求已超期，请尽快办理"), True)
+    else:
+        note = _("临近办结时限，黄牌督办")
+        told, kind, text, sms = handlers(case), "case_card_yellow", _("黄牌督办：诉求临近办结时限"), False
+    record_event(case, CaseEvent.Kind.CARD, actor=None, note=str(note), card=card, stage=stage,
+                 due=(case.accept_due if stage == "accept" else case.finish_due).isoformat(),
+                 notify=told, notice_kind=kind, notice=str(text), sms=sms)
+    return case
+
+
+@transaction.atomic
+def send_follow_up(*, case_id: int, now, after: timedelta) -> Case | None:
+    """回访: ask a reporter who did not rate a case closed `after` ago "was it solved?" (one
+    notice, in-app and SMS, and a FOLLOW_UP event), once per case (`follow_up_sent_at`)."""
+    case = _locked_or_skip(case_id)
+    if (case is None or case.status != Case.Status.CLOSED or case.rating or case.follow_up_sent_at is not None
+            or case.reporter_id is None or case.closed_at is None or case.closed_at > now - after):
+        return None
+    case.follow_up_sent_at = now
+    case.save(update_fields=["follow_up_sent_at", "updated_at"])
+    question = str(_("您反映的问题解决了吗？"))
+    record_event(case, CaseEvent.Kind.FOLLOW_UP, actor=None, note=question, channel="notice",
+                 notify=[case.reporter], notice_kind="case_follow_up", notice=question, sms=True)
     return case

@@ -5,7 +5,8 @@ Both run from the worker (linli.cases.tasks, enqueued by `manage.py scheduler`) 
 idempotent: each case is locked on its own (`SELECT ... FOR UPDATE SKIP LOCKED`) in its own
 small transaction and its condition is checked again after the lock, so a second sweep, or
 two sweeps racing in two processes, change nothing that the first one did. Every change is an
-event on the case's timeline, with its notices written to the outbox in the same transaction.
+event on the case's timeline, with its notices written to the outbox in the same transaction,
+written by the public services (`services.escalate_overdue`, `raise_card`, `send_follow_up`).
 """
 
 from __future__ import annotations
@@ -18,26 +19,22 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-from linli.accounts.models import RoleAssignment, User
-from linli.accounts.roles import Role
 from linli.core.errors import Conflict
-from linli.core.paths import ancestors_paths
 
-from . import services
-from .models import LADDER, Case, CaseEvent, Category, Level
+from . import rules, services
+from .models import Case, Category, Level
 
 log = logging.getLogger("linli.cases.sweeps")
 
 # Cards: 0 none, 1 yellow (near the limit), 2 red (past it); they never go back down.
-NO_CARD, YELLOW, RED = 0, 1, 2
+NO_CARD, YELLOW, RED = services.NO_CARD, services.YELLOW, services.RED
+card_due = services.card_due
+supervisors = services.supervisors
 CHUNK = 500
 
 
-def yellow_card_at() -> float:
-    """The share of the handling time after which a yellow card is raised (0.8: 80 % used)."""
-    return float(getattr(settings, "LINLI_YELLOW_CARD_AT", 0.8))
+yellow_card_at = rules.yellow_card_at
 
 
 def follow_up_after() -> timedelta:
@@ -64,27 +61,6 @@ class SweepReport:
         return asdict(self)
 
 
-# ---------------------------------------------------------------- who is told
-
-
-def supervisors(case: Case) -> list[User]:
-    """The people one level above the case's handlers (the level that supervises a card):
-    the next staffed rung of the ladder over the case's place; for a department, the street
-    that referred it; for the street, street officials at the places above it, if any."""
-    if case.level == Level.STREET:
-        if case.handler_place_id is None:
-            return []
-        above = ancestors_paths(case.handler_place.path)
-        qs = RoleAssignment.objects.filter(is_active=True, role=Role.STREET_OFFICIAL, place__path__in=above)
-        return [ra.user for ra in qs.select_related("user")]
-    rung = Level.STREET if case.level == Level.DEPARTMENT else LADDER[LADDER.index(case.level) + 1]
-    level, place, _org = services.handler_at(rung, case.place)
-    if place is None or place.pk == case.handler_place_id:
-        return []
-    qs = RoleAssignment.objects.filter(is_active=True, role__in=services.HANDLER_ROLES[level], place=place)
-    return [ra.user for ra in qs.select_related("user")]
-
-
 # ---------------------------------------------------------------- the deadline sweep
 
 
@@ -109,37 +85,6 @@ def _each_in_chunks(step, candidates, now: datetime, report: SweepReport) -> Non
         last = chunk[-1]
 
 
-def card_due(case: Case, now: datetime) -> int:
-    """The card the case's handling deadline calls for at `now`: red once `finish_due` has
-    passed, yellow once the share `yellow_card_at()` of the handling time (the category's
-    limit, which is also what a reopened case gets anew) is used."""
-    if now >= case.finish_due:
-        return RED
-    limit = timedelta(days=case.category.finish_days)
-    if now >= case.finish_due - limit * (1 - yellow_card_at()):
-        return YELLOW
-    return NO_CARD
-
-
-def _raise_card(case: Case, card: int, *, stage: str) -> None:
-    case.card = card
-    case.save(update_fields=["card", "updated_at"])
-    if card == RED:
-        note = (_("超过受理时限，已是最高办理层级，红牌督办") if stage == "accept"
-                else _("超过办结时限，红牌督办"))
-    else:
-        note = _("临近办结时限，黄牌督办")
-    services._record(case, CaseEvent.Kind.CARD, actor=None, note=str(note), card=card, stage=stage,
-                     due=(case.accept_due if stage == "accept" else case.finish_due).isoformat())
-    if card == RED:
-        # The level above supervises a red card; the handlers hear of it too.
-        services._notify(services.handlers(case) + supervisors(case), case, "case_card_red",
-                         str(_("红牌督办：诉求已超期，请尽快办理")), sms=True)
-    else:
-        services._notify(services.handlers(case), case, "case_card_yellow",
-                         str(_("黄牌督办：诉求临近办结时限")))
-
-
 def _sweep_one(case_id: int, now: datetime, report: SweepReport) -> None:
     with transaction.atomic():
         # Lock this case only (no joins, so its category row is not locked with it); a case
@@ -157,16 +102,14 @@ def _sweep_one(case_id: int, now: datetime, report: SweepReport) -> None:
                 escalated = services.escalate_overdue(case_id=case.pk, now=now)
             except Conflict:
                 escalated = None
-                if case.card < RED:
-                    _raise_card(case, RED, stage="accept")
+                if services.raise_card(case_id=case.pk, card=RED, stage="accept") is not None:
                     report.red.append(case.pk)
             if escalated is not None:
                 report.escalated.append(case.pk)
                 case.refresh_from_db()
         # Handling: yellow near the limit, red past it; a card never goes back down.
-        card = card_due(case, now)
-        if card > case.card:
-            _raise_card(case, card, stage="finish")
+        card = services.card_due(case, now)
+        if card > case.card and services.raise_card(case_id=case.pk, card=card, stage="finish") is not None:
             (report.red if card == RED else report.yellow).append(case.pk)
 
 
@@ -199,19 +142,11 @@ def sweep_deadlines(*, now: datetime | None = None) -> SweepReport:
 
 def _follow_up_one(case_id: int, now: datetime, report: SweepReport) -> None:
     with transaction.atomic():
-        case = Case.objects.select_for_update(skip_locked=True).filter(pk=case_id).first()
-        if case is None:
+        if not Case.objects.select_for_update(skip_locked=True).filter(pk=case_id).exists():
             report.skipped += 1
             return
-        if (case.status != Case.Status.CLOSED or case.rating or case.follow_up_sent_at is not None
-                or case.reporter_id is None or case.closed_at is None or case.closed_at > now - follow_up_after()):
-            return
-        case.follow_up_sent_at = now
-        case.save(update_fields=["follow_up_sent_at", "updated_at"])
-        services._record(case, CaseEvent.Kind.FOLLOW_UP, actor=None, note=str(_("您反映的问题解决了吗？")),
-                         channel="notice")
-        services._notify([case.reporter], case, "case_follow_up", str(_("您反映的问题解决了吗？")), sms=True)
-        report.followed_up.append(case.pk)
+        if services.send_follow_up(case_id=case_id, now=now, after=follow_up_after()) is not None:
+            report.followed_up.append(case_id)
 
 
 def send_follow_ups(*, now: datetime | None = None) -> SweepReport:

@@ -15,5 +15,6 @@ urlpatterns = [
     path("cases/photos/<int:photo_id>/", views.photo, name="photo"),
     path("cases/<int:case_id>/", views.case_detail, name="case"),
     path("cases/<int:case_id>/me-too/", views.me_too, name="me_too"),
+    path("cases/<int:case_id>/call/", views.call_reporter, name="call"),
     path("cases/<int:case_id>/<slug:action>/", views.case_action, name="action"),
 ]

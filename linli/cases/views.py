@@ -5,7 +5,6 @@ linli.accounts.scope) and render; domain errors become form errors."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -28,9 +27,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from linli.accounts.display import AS_RESIDENT, AS_STAFF, display_name_for
+from linli.accounts.models import User
+from linli.accounts.pages import error_page, render_page
 from linli.accounts.roles import Verb
 from linli.accounts.scope import allowed, get_scoped, prefixes, require
-from linli.accounts.views import error_page, render_page
 from linli.core import idempotency
 from linli.core.errors import DomainError, Forbidden, Invalid, NotFound, Unprocessable
 from linli.core.paths import ancestors_paths
@@ -38,13 +38,12 @@ from linli.places.models import Place
 from linli.places.selectors import breadcrumbs
 
 from . import forms as f
-from . import selectors, services
+from . import rules, selectors, services
 from .lookups import active_categories
 from .models import Case, CaseEvent, CasePhoto, CaseSupporter, Level
 
 PAGE_SIZE = 20
 QUEUE_ROWS = 200
-DUE_SOON = dt.timedelta(hours=24)
 FILTER_KINDS = ("street", "community", "grid", "compound")
 
 
@@ -210,7 +209,8 @@ class Action:
 
 
 def _run_escalate(request, case, d):
-    services.escalate_case(actor=request.user, case_id=case.pk, reason=d["reason"], from_level=d["from_level"] or None)
+    services.escalate_case(actor=request.user, case_id=case.pk, reason=d["reason"],
+                           from_level=d["from_level"] or None, internal=not d["public"])
 
 
 def _run_answer(request, case, d):
@@ -236,8 +236,8 @@ def _run_merge(request, case, d):
 
 
 # The action forms of the case page, in the order they are shown (labels are lazy: this
-# table is built once, at import, and read in each request's language). The service called is the
-# final judge; `_abilities` only decides which forms are worth showing.
+# table is built once, at import, and read in each request's language). A form is shown when
+# `rules.can(user, name, case)`: the same rule the service checks before it acts.
 ACTIONS: dict[str, Action] = {
     "accept": Action(
         f.AcceptForm, pgettext_lazy("action", "受理"), pgettext_lazy("action", "受理"),
@@ -278,7 +278,7 @@ ACTIONS: dict[str, Action] = {
     "refer": Action(
         f.ReferForm, gettext_lazy("转交职能部门"), gettext_lazy("转办"),
         lambda r, c, d: services.refer_case(actor=r.user, case_id=c.pk, organisation_id=d["organisation_id"],
-                                            reason=d["reason"]),
+                                            reason=d["reason"], from_level=d["from_level"] or None),
         gettext_lazy("已转交职能部门")),
     "cohandle": Action(
         f.CohandleForm, gettext_lazy("发起多部门协办"), pgettext_lazy("button", "发起协办"),
@@ -298,42 +298,15 @@ ACTIONS: dict[str, Action] = {
 
 
 def _abilities(user, case: Case, tasks) -> dict:
-    """Which action forms to show, from the scope module and the case's status."""
-    S = Case.Status
-    is_reporter = case.reporter_id is not None and case.reporter_id == user.pk
+    """Which action forms to show: exactly the verbs whose rule (linli.cases.rules) says the
+    action would succeed now, the same predicate the service checks."""
+    can = rules.abilities(user, case)
+    is_reporter = rules.is_reporter(user, case)
     can_handle = allowed(user, Verb.CASE_HANDLE, case)
-    can_dispatch = allowed(user, Verb.CASE_DISPATCH, case)
-    if case.handler_place_id:
-        # The handlers at the case's level, or anyone above them with the verb.
-        is_handler = allowed(user, Verb.CASE_HANDLE, case.handler_place)
-    else:
-        is_handler = can_dispatch or (can_handle and case.handler_organisation_id in selectors.organisation_ids(user))
-    status = case.status
-    early = status in (S.SUBMITTED, S.ACCEPTED, S.INFO_REQUESTED)
-    org_ids = selectors.organisation_ids(user) if tasks else set()
-    my_tasks = [t for t in tasks if t.status == "open" and (t.organisation_id in org_ids or user.is_superuser)]
-    can = {
-        "accept": is_handler and status in (S.SUBMITTED, S.INFO_REQUESTED),
-        "answer": is_handler and status == S.ACCEPTED,
-        "close": (is_reporter or allowed(user, Verb.CASE_VERIFY, case)) and status == S.ANSWERED,
-        "rate": is_reporter and status == S.CLOSED and not case.rating,
-        "add-info": is_reporter and case.is_open,
-        "contact": is_handler and case.is_open and case.reporter_id is not None,
-        "request-info": is_handler and status in (S.SUBMITTED, S.ACCEPTED) and case.reporter_id is not None,
-        "classify": is_handler and early,
-        "escalate": is_handler and early and case.level not in (Level.STREET, Level.DEPARTMENT),
-        "refer": can_dispatch and early,
-        "cohandle": can_dispatch and early,
-        "task": bool(my_tasks) and case.is_open,
-        "note": can_handle,
-        "merge": can_dispatch and case.is_open,
-    }
     supported = (not is_reporter and case.is_open
                  and CaseSupporter.objects.filter(case_id=case.pk, user_id=user.pk).exists())
-    # 我也遇到了 is for neighbours, not for the staff who handle the case.
-    can["me-too"] = not is_reporter and not can_handle and case.is_open and not supported
     return {"can": can, "is_reporter": is_reporter, "is_staff_view": can_handle, "supported": supported,
-            "my_tasks": my_tasks}
+            "my_tasks": rules.my_open_tasks(user, case, tasks)}
 
 
 def _action_form(name: str, case: Case, *, data=None, files=None, departments=None):
@@ -344,12 +317,10 @@ def _action_form(name: str, case: Case, *, data=None, files=None, departments=No
     if name == "classify":
         kwargs["categories"] = _category_choices()
     initial = {}
-    if name == "escalate":
+    if name in ("escalate", "refer"):
         initial["from_level"] = case.level
     if name == "classify":
         initial["category"] = case.category.code
-    if name == "close" and case.reporter_id is not None:
-        initial["outcome"] = Case.Outcome.SOLVED
     return action.form(data, files, initial=initial, **kwargs) if data is not None else action.form(
         initial=initial, **kwargs)
 
@@ -360,18 +331,7 @@ def _get_case(request, case_id: int) -> Case:
         Verb.CASE_VIEW, pk=case_id)
 
 
-def _deadline(case: Case, now) -> dict:
-    """The deadline that matters now (acceptance before acceptance, then finishing) and
-    whether it has passed or is near."""
-    if not case.is_open:
-        return {"label": _("办结期限"), "at": case.finish_due, "state": ""}
-    if case.status == Case.Status.SUBMITTED:
-        label, at, window = _("受理期限"), case.accept_due, dt.timedelta(hours=case.category.accept_hours)
-    else:
-        label, at, window = _("办结期限"), case.finish_due, dt.timedelta(days=case.category.finish_days)
-    # "Soon": the last quarter of the allowed time, and at most the last day.
-    state = "overdue" if at < now else ("soon" if at < now + min(window / 4, DUE_SOON) else "")
-    return {"label": label, "at": at, "state": state}
+_deadline = rules.deadline
 
 
 # Events a resident makes: other residents and the public do not see who made them.
@@ -427,7 +387,25 @@ def _case_context(request, case: Case, *, bound: tuple[str, object] | None = Non
         "is_reporter": ab["is_reporter"], "is_staff_view": ab["is_staff_view"], "supported": ab["supported"],
         "crumbs": breadcrumbs(case.place), "deadline": _deadline(case, timezone.now()),
         "supporters": case.supporters.count(), "me_too_allowed": ab["can"]["me-too"],
+        "reporter_phone": _reporter_phone_masked(case) if ab["is_staff_view"] else "",
+        "can_call": ab["can"]["contact"] and bool(_reporter_phone_masked(case)),
+        "verification": _verification(user, case) if case.status == Case.Status.ANSWERED else None,
     }
+
+
+def _reporter_phone_masked(case: Case) -> str:
+    if case.contact_phone_masked:
+        return case.contact_phone_masked
+    return case.reporter.phone_masked if case.reporter_id else ""
+
+
+def _verification(user, case: Case) -> dict:
+    """Who verifies this answer (核查), said on the page: the reporter's confirmation, the
+    colleagues or the level above; when nobody else exists, that the answerer may."""
+    names = sorted(str(u) for u in User.objects.filter(pk__in=rules.verifiers(case)))
+    return {"reporter": case.reporter_id is not None, "names": names,
+            "self_allowed": case.answered_by_id is not None and rules.self_verification_allowed(case),
+            "is_answerer": case.answered_by_id == user.pk}
 
 
 @never_cache
@@ -468,6 +446,26 @@ def case_action(request, case_id: int, action: str):
         return error_page(request, exc)
     return render_page(request, "cases/case.html", _case_context(request, case, bound=(action, form)),
                        status=status)
+
+
+@never_cache
+@login_required
+@require_POST
+def call_reporter(request, case_id: int):
+    """Tap-to-call: the reporter's full number, revealed through the audited service to a
+    handler of the case, as a tel: link (htmx swaps it in; without JS, the case page)."""
+    try:
+        case = _get_case(request, case_id)
+        number = services.reveal_reporter_phone(actor=request.user, case_id=case.pk)
+    except DomainError as exc:
+        if _is_htmx(request):
+            return render_page(request, "cases/_call.html", {"error": exc}, status=exc.status)
+        return error_page(request, exc)
+    if _is_htmx(request):
+        return render_page(request, "cases/_call.html", {"number": number})
+    context = _case_context(request, case)
+    context["revealed_phone"] = number
+    return render_page(request, "cases/case.html", context)
 
 
 @login_required

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from linli.accounts.roles import Verb
 from linli.accounts.scope import allowed, get_scoped, prefixes, scoped
-from linli.accounts.views import error_page, render_page
+from linli.accounts.pages import error_page, render_page
 from linli.core.errors import DomainError, Forbidden, NotFound
 from linli.core.paths import ancestors_paths
 from linli.core.widgets import DATE_FORMATS, DateText

@@ -20,6 +20,7 @@ from django.utils import timezone
 from linli.accounts import services as accounts
 from linli.accounts.models import Organisation, RoleAssignment, User
 from linli.accounts.roles import Role
+from linli.cases import rules as case_rules
 from linli.cases import services as cases
 from linli.cases.models import Case
 from linli.cases.sweeps import send_follow_ups, sweep_deadlines
@@ -228,7 +229,11 @@ class DemoCases:
                 self.as_handler(case, lambda u: cases.answer_case(actor=u, case_id=case.pk, answer=answer))
                 if not later(2, 60):
                     return case
-                closer = staff.grid_worker or staff.community_worker
+                # Handling and checking are separate steps: a colleague or the level above
+                # verifies (linli.cases.rules.verifiers), else the reporter confirms.
+                case.refresh_from_db()
+                closer = (User.objects.filter(pk__in=sorted(case_rules.verifiers(case))).order_by("pk").first()
+                          or case.reporter or staff.grid_worker or staff.community_worker)
                 note = {"not_ours": "属于供电公司职责，已告知反映人联系95598", "cannot": "涉及历史遗留产权问题，暂无法解决，已解释"}
                 cases.close_case(actor=closer, case_id=case.pk, outcome=outcome, note=note.get(outcome, ""))
                 if not case.reporter_id or rng.random() > 0.75 or not later(1, 72):

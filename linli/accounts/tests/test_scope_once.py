@@ -33,7 +33,8 @@ def test_one_statement_for_places_organisations_and_jurisdictions(city, django_a
     with django_assert_num_queries(1):
         reach = scope.reach(staff)
     assert reach.organisations == [org.pk]
-    assert reach.by_verb["resident.view"] == [city.district.path]  # the street is inside the district
+    # department staff see the place tree of their jurisdiction (residents only through referred cases)
+    assert reach.by_verb["place.view"] == [city.district.path]  # the street is inside the district
     assert reach.by_verb["resident.manage"] == [city.other_grid.path]
     with django_assert_num_queries(1):
         assert scope.reach(user).organisations == []

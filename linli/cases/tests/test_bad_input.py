@@ -151,7 +151,7 @@ def states(city, p):
     made["closed"] = submit(p, city)
     services.accept_case(actor=w, case_id=made["closed"].pk)
     services.answer_case(actor=w, case_id=made["closed"].pk, answer="已处理")
-    services.close_case(actor=w, case_id=made["closed"].pk, outcome="solved")
+    services.close_case(actor=p["community"], case_id=made["closed"].pk, outcome="solved")
     made["merged"] = submit(p, city, actor=p["neighbour"])
     services.merge_case(actor=p["community"], case_id=made["merged"].pk, into_id=made["submitted"].pk)
     return {k: c.pk for k, c in made.items()}
@@ -203,13 +203,13 @@ def actions(p, s):
          "required"),
         ("answer long", lambda: services.answer_case(actor=w, case_id=s["accepted"], answer=LONG), "answer",
          "too_long"),
-        ("close bogus", lambda: services.close_case(actor=w, case_id=s["answered"], outcome="bogus"), "outcome",
+        ("close bogus", lambda: services.close_case(actor=p["community"], case_id=s["answered"], outcome="bogus"), "outcome",
          "invalid_choice"),
-        ("close empty", lambda: services.close_case(actor=w, case_id=s["answered"], outcome=""), "outcome",
+        ("close empty", lambda: services.close_case(actor=p["community"], case_id=s["answered"], outcome=""), "outcome",
          "invalid_choice"),
-        ("close note long", lambda: services.close_case(actor=w, case_id=s["answered"], outcome="solved", note=LONG),
+        ("close note long", lambda: services.close_case(actor=p["community"], case_id=s["answered"], outcome="solved", note=LONG),
          "note", "too_long"),
-        ("close cannot", lambda: services.close_case(actor=w, case_id=s["answered"], outcome="cannot"), "note",
+        ("close cannot", lambda: services.close_case(actor=p["community"], case_id=s["answered"], outcome="cannot"), "note",
          "required"),
         ("rate bogus", lambda: services.rate_case(actor=r, case_id=s["closed"], rating="meh"), "rating",
          "invalid_choice"),

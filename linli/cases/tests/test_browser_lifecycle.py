@@ -149,16 +149,26 @@ def test_report_escalate_answer_and_rate(phone, city):
     screenshot(gw, "cases-answered")
     answer_event = CaseEvent.objects.get(case=case, kind="answered")
     assert CasePhoto.objects.filter(case=case, event=answer_event).count() == 1
+    # He answered: the case leaves his 待办 (the reporter confirms it, or someone else verifies).
+    assert gw.locator("#action-close").count() == 0
+    assert "反映人确认" in gw.locator("#verification").inner_text()
+    gw.goto_path("/cases/queue/")
+    assert gw.locator(f"#queue li[data-case='{case.pk}']").count() == 0
 
     # ------------------------------------------------------------ the resident sees the answer and rates it
     me.goto_path(f"/cases/{case.pk}/")
     timeline = _timeline(me)
     assert "已清理楼道杂物，扶手已由物业更换" in timeline and "向劲松" in timeline
     assert "已电话联系物业经理" not in timeline  # internal notes stay with staff
+    assert "扶手要动用维修资金" not in timeline  # so does the reason for escalating (staff-only by default)
     assert _photo_shown(me.locator(".kind-answered .photos img").first)
     assert me.locator("#action-close").get_attribute("open") is not None
-    assert me.locator("#id_close-outcome option:checked").inner_text() == "已解决"
+    # The outcome is an explicit choice: nothing is pre-selected, and none chosen is refused.
+    assert me.locator("input[name='close-outcome']:checked").count() == 0
     screenshot(me, "cases-resident-sees-answer")
+    me.click("#close-submit")
+    assert "请选择办理结果" in me.locator("#action-close .errorlist").inner_text()
+    me.check("input[name='close-outcome'][value='solved']")
     me.click("#close-submit")
     me.wait_for_selector(".messages")
     assert me.locator(".case-kicker .case-status").inner_text() == "已办结"

@@ -39,9 +39,14 @@ def test_lifecycle_via_api_and_scope(client, city, users):
     assert post(client, hw, f"/cases/{case_id}/accept", {}).status_code == 200
     assert post(client, hw, f"/cases/{case_id}/notes", {"text": "已联系物业"}).status_code == 200
     assert post(client, hw, f"/cases/{case_id}/answer", {"answer": "已劝导车主挪车"}).status_code == 200
-    r = post(client, hw, f"/cases/{case_id}/close", {"outcome": "bogus"})
+    # The answer leaves the answerer's queue; he does not verify his own answer (the reporter can).
+    assert client.get("/api/v1/cases/queue", **hw).json() == []
+    r = post(client, hw, f"/cases/{case_id}/close", {"outcome": "solved"})
+    assert r.status_code == 403 and r.json()["errors"][0]["code"] == "own_answer"
+    assert "close" in client.get(f"/api/v1/cases/{case_id}", **hr).json()["actions"]
+    r = post(client, hr, f"/cases/{case_id}/close", {"outcome": "bogus"})
     assert r.status_code == 400 and r.json()["errors"][0]["field"] == "outcome"
-    assert post(client, hw, f"/cases/{case_id}/close", {"outcome": "solved"}).status_code == 200
+    assert post(client, hr, f"/cases/{case_id}/close", {"outcome": "solved"}).status_code == 200
     r = post(client, hr, f"/cases/{case_id}/rate", {"rating": "satisfied", "solved": True})
     assert r.status_code == 200 and r.json()["rating"] == "satisfied"
     # The reporter never sees internal notes; the handler does.

@@ -65,7 +65,7 @@ def test_closed_merged_and_private_cases_are_not_offered(city, people):
     closed = report(people["resident"], city.dwelling, "小区门口车辆乱停乱放，堵住了消防通道")
     services.accept_case(actor=worker, case_id=closed.pk)
     services.answer_case(actor=worker, case_id=closed.pk, answer="已劝离")
-    services.close_case(actor=worker, case_id=closed.pk, outcome="solved")
+    services.close_case(actor=people["community_worker"], case_id=closed.pk, outcome="solved")
     text = "门口车辆乱停乱放，消防通道被堵"
     # A neighbour sees neither the private case nor the closed one...
     assert selectors.similar_open_cases(people["neighbour"], text=text, place=city.dwelling) == []

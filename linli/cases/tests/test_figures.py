@@ -25,7 +25,7 @@ def _handled(city, actors, *, rating=None, solved=None, late=False):
     if late:
         Case.objects.filter(pk=case.pk).update(finish_due=timezone.now() - dt.timedelta(minutes=1))
     services.answer_case(actor=actors["worker"], case_id=case.pk, answer="已劝导挪车")
-    services.close_case(actor=actors["worker"], case_id=case.pk, outcome="solved")
+    services.close_case(actor=actors["resident"], case_id=case.pk, outcome="solved")  # the reporter confirms
     if rating:
         services.rate_case(actor=actors["resident"], case_id=case.pk, rating=rating, solved=solved)
     return case

@@ -72,7 +72,7 @@ def _seed(city, people):
                                     place_id=city.dwelling.pk, category_code="parking")
         services.accept_case(actor=worker, case_id=case.pk)
         services.answer_case(actor=worker, case_id=case.pk, answer="已劝导挪车")
-        services.close_case(actor=worker, case_id=case.pk, outcome="solved")
+        services.close_case(actor=res, case_id=case.pk, outcome="solved")
         if rating:
             services.rate_case(actor=res, case_id=case.pk, rating=rating, solved=rating == "satisfied")
         done.append(case)

@@ -83,7 +83,7 @@ def test_every_rung_of_the_ladder_then_a_department(city, p):
         services.escalate_case(actor=p["env"], case_id=case.pk, reason="不归我们管")
     services.accept_case(actor=p["env"], case_id=case.pk)
     services.answer_case(actor=p["env"], case_id=case.pk, answer="已清理堆放物")
-    services.close_case(actor=p["grid_worker"], case_id=case.pk, outcome="solved")
+    services.close_case(actor=p["community_worker"], case_id=case.pk, outcome="solved")
     assert kinds(case) == ["created", "routed", "escalated", "escalated", "escalated", "referred", "accepted",
                            "answered", "verified", "closed"]
 
@@ -201,7 +201,7 @@ def test_cohandling_three_departments_each_with_own_task_and_deadline(city, p):
     assert set(statuses.values()) == {"done"}
     assert case not in selectors.queue_for(p["vet"])
     services.answer_case(actor=street, case_id=case.pk, answer="三部门联合处理完毕")
-    services.close_case(actor=street, case_id=case.pk, outcome="solved")
+    services.close_case(actor=p["community_worker"], case_id=case.pk, outcome="solved")
     assert kinds(case) == ["created", "routed", "task_opened", "task_opened", "task_done", "task_done", "task_done",
                            "answered", "verified", "closed"]
     done = CaseEvent.objects.filter(case=case, kind="task_done").order_by("id")
@@ -253,7 +253,7 @@ def test_request_info_then_info_returns_to_where_it_was(city, p):
                                           ("cannot", "规划原因无法增设车位")])
 def test_close_with_each_outcome(city, p, outcome, note):
     case = handled(p, report(p, city, category="parking", text="小区门口车辆乱停乱放"))
-    services.close_case(actor=p["grid_worker"], case_id=case.pk, outcome=outcome, note=note)
+    services.close_case(actor=p["community_worker"], case_id=case.pk, outcome=outcome, note=note)
     c = fresh(case)
     assert (c.status, c.outcome, c.outcome_note) == ("closed", outcome, note)
     assert c.closed_at is not None
@@ -266,7 +266,7 @@ def test_close_with_each_outcome(city, p, outcome, note):
 def test_not_ours_and_cannot_need_a_note(city, p, outcome):
     case = handled(p, report(p, city, category="parking", text="小区门口车辆乱停乱放"))
     with pytest.raises(Invalid) as exc:
-        services.close_case(actor=p["grid_worker"], case_id=case.pk, outcome=outcome, note=" ")
+        services.close_case(actor=p["community_worker"], case_id=case.pk, outcome=outcome, note=" ")
     assert (exc.value.field, exc.value.code) == ("note", "required")
     assert fresh(case).status == "answered"
 
@@ -283,7 +283,7 @@ def test_the_reporter_may_verify_and_close(city, p):
 
 def test_rating_records_solved_and_satisfaction(city, p):
     case = handled(p, report(p, city, category="parking", text="小区门口车辆乱停乱放"))
-    services.close_case(actor=p["grid_worker"], case_id=case.pk, outcome="solved")
+    services.close_case(actor=p["community_worker"], case_id=case.pk, outcome="solved")
     with pytest.raises(Forbidden):
         services.rate_case(actor=p["grid_worker"], case_id=case.pk, rating="satisfied")
     services.rate_case(actor=p["resident"], case_id=case.pk, rating="basic", solved=True, comment="还行")
@@ -300,7 +300,7 @@ def test_rating_records_solved_and_satisfaction(city, p):
 def test_unsatisfied_reopens_exactly_once_and_is_flagged(city, p):
     worker, resident = p["grid_worker"], p["resident"]
     case = handled(p, report(p, city, category="parking", text="小区门口车辆乱停乱放"))
-    services.close_case(actor=worker, case_id=case.pk, outcome="partly", note="部分车辆已挪走")
+    services.close_case(actor=p["community_worker"], case_id=case.pk, outcome="partly", note="部分车辆已挪走")
     services.rate_case(actor=resident, case_id=case.pk, rating="unsatisfied", solved=False, comment="还是很多车")
     c = fresh(case)
     assert (c.status, c.reopened_count, c.rating, c.outcome, c.outcome_note) == ("accepted", 1, "", "", "")
@@ -310,7 +310,7 @@ def test_unsatisfied_reopens_exactly_once_and_is_flagged(city, p):
     assert CaseEvent.objects.get(case=case, kind="reopened").note == "还是很多车"
     # Second handling, second unsatisfied rating: it stays closed.
     services.answer_case(actor=worker, case_id=case.pk, answer="已联系交警贴罚单")
-    services.close_case(actor=worker, case_id=case.pk, outcome="partly", note="晚上仍有车辆")
+    services.close_case(actor=p["community_worker"], case_id=case.pk, outcome="partly", note="晚上仍有车辆")
     services.rate_case(actor=resident, case_id=case.pk, rating="unsatisfied", solved=False)
     c = fresh(case)
     assert (c.status, c.reopened_count, c.rating, c.solved_by_reporter) == ("closed", 1, "unsatisfied", False)
@@ -320,7 +320,7 @@ def test_unsatisfied_reopens_exactly_once_and_is_flagged(city, p):
 
 def test_satisfied_does_not_reopen(city, p):
     case = handled(p, report(p, city, category="parking", text="小区门口车辆乱停乱放"))
-    services.close_case(actor=p["grid_worker"], case_id=case.pk, outcome="solved")
+    services.close_case(actor=p["community_worker"], case_id=case.pk, outcome="solved")
     services.rate_case(actor=p["resident"], case_id=case.pk, rating="satisfied", solved=True)
     assert fresh(case).reopened_count == 0 and "reopened" not in kinds(case)
 
@@ -353,6 +353,9 @@ def test_return_visit_for_a_requester_without_an_account(city, p):
                                 category_code="utilities", contact_name="孙奶奶", contact_phone="13912345678")
     assert case.reporter is None and case.entered_by == worker and case.contact_phone_masked.startswith("139")
     case = handled(p, case, handler="community_worker")
+    # The one who answered does not verify it: the grid worker does (no reporter account).
+    with pytest.raises(Forbidden):
+        services.close_case(actor=p["community_worker"], case_id=case.pk, outcome="solved")
     services.close_case(actor=worker, case_id=case.pk, outcome="solved")
     # No account can rate it for themselves; staff record the return visit (回访).
     with pytest.raises(Forbidden):
@@ -400,7 +403,7 @@ def test_merged_reporter_follows_the_originals_outcome(city, p):
     # The merged case's reporter may follow the original.
     assert original in selectors.visible_cases(p["neighbour"])
     handled(p, original)
-    services.close_case(actor=p["grid_worker"], case_id=original.pk, outcome="solved")
+    services.close_case(actor=p["community_worker"], case_id=original.pk, outcome="solved")
     for who in ("resident", "neighbour"):
         assert notices(p[who], "case_answered") == ["case_answered"]
         assert notices(p[who], "case_closed") == ["case_closed"]
@@ -454,7 +457,7 @@ def test_me_too_once_per_user_not_own_not_closed(city, p):
     assert CaseSupporter.objects.filter(case=case).count() == 2
     assert kinds(case).count("me_too") == 2
     handled(p, case)
-    services.close_case(actor=p["grid_worker"], case_id=case.pk, outcome="solved")
+    services.close_case(actor=p["community_worker"], case_id=case.pk, outcome="solved")
     late = city.user_with("resident", at=city.other_dwelling)
     with pytest.raises(Conflict):
         services.me_too(actor=late, case_id=case.pk)
@@ -512,7 +515,7 @@ def test_each_service_appends_exactly_its_events(city, p):
         (lambda: services.add_info(actor=resident, case_id=case.pk, text="东门"), ["info_added"]),
         (lambda: services.me_too(actor=p["neighbour"], case_id=case.pk), []),  # not visible: refused below
         (lambda: services.answer_case(actor=worker, case_id=case.pk, answer="已处理"), ["answered"]),
-        (lambda: services.close_case(actor=worker, case_id=case.pk, outcome="solved"), ["verified", "closed"]),
+        (lambda: services.close_case(actor=p["community_worker"], case_id=case.pk, outcome="solved"), ["verified", "closed"]),
         (lambda: services.rate_case(actor=resident, case_id=case.pk, rating="unsatisfied"), ["rated", "reopened"]),
     ]
     for step, expected in steps:
@@ -535,14 +538,19 @@ def test_events_carry_the_actor(city, p):
 
 
 def _explode_after_notify(monkeypatch):
-    real = services._notify
+    """Every notice (timeline entries' notices through linli.core.history.record, and intake's
+    through services.notify_case) is written, then the action fails."""
+    import linli.notify.services as notify_services
+
+    real = notify_services.enqueue
 
     def notify_then_fail(*args, **kwargs):
         real(*args, **kwargs)
         assert Notification.objects.exists()  # the notice was written …
         raise RuntimeError("boom")            # … and is rolled back with the event
 
-    monkeypatch.setattr(services, "_notify", notify_then_fail)
+    monkeypatch.setattr(notify_services, "enqueue", notify_then_fail)
+    monkeypatch.setattr(services, "enqueue", notify_then_fail)
 
 
 def _counts():
@@ -569,7 +577,7 @@ def test_failed_action_leaves_no_event_or_notice(city, p, monkeypatch, action):
     if action in ("close", "rate"):
         services.answer_case(actor=w, case_id=case.pk, answer="已处理")
     if action == "rate":
-        services.close_case(actor=w, case_id=case.pk, outcome="solved")
+        services.close_case(actor=p["community_worker"], case_id=case.pk, outcome="solved")
     before, status = _counts(), fresh(case).status
     _explode_after_notify(monkeypatch)
     run = {
@@ -580,7 +588,7 @@ def test_failed_action_leaves_no_event_or_notice(city, p, monkeypatch, action):
                                              reason="转环保"),
         "cohandle": lambda: services.open_cohandling(actor=cw, case_id=case.pk, organisation_ids=[p["env_org"].pk]),
         "answer": lambda: services.answer_case(actor=w, case_id=case.pk, answer="已处理"),
-        "close": lambda: services.close_case(actor=w, case_id=case.pk, outcome="solved"),
+        "close": lambda: services.close_case(actor=p["community_worker"], case_id=case.pk, outcome="solved"),
         "rate": lambda: services.rate_case(actor=p["resident"], case_id=case.pk, rating="unsatisfied"),
         "merge": lambda: services.merge_case(actor=cw, case_id=other.pk, into_id=case.pk),
     }[action]

@@ -29,7 +29,7 @@ def test_report_escalate_answer_close_rate(city, people):
         services.accept_case(actor=people["other_grid_worker"], case_id=case.pk)
     services.accept_case(actor=worker, case_id=case.pk)
     services.answer_case(actor=worker, case_id=case.pk, answer="已协调物业清理并修好扶手")
-    services.close_case(actor=worker, case_id=case.pk, outcome="solved")
+    services.close_case(actor=resident, case_id=case.pk, outcome="solved")
     services.rate_case(actor=resident, case_id=case.pk, rating="satisfied", solved=True)
     case.refresh_from_db()
     assert case.status == "closed" and case.rating == "satisfied"
@@ -45,7 +45,7 @@ def test_unsatisfied_reopens_once(city, people):
     for round_ in range(2):
         services.accept_case(actor=worker, case_id=case.pk) if round_ == 0 else None
         services.answer_case(actor=worker, case_id=case.pk, answer="已劝导")
-        services.close_case(actor=worker, case_id=case.pk, outcome="partly", note="部分车辆已挪走")
+        services.close_case(actor=resident, case_id=case.pk, outcome="partly", note="部分车辆已挪走")
         services.rate_case(actor=resident, case_id=case.pk, rating="unsatisfied", comment="还是很多车")
         case.refresh_from_db()
     assert case.reopened_count == 1 and case.status == "closed"

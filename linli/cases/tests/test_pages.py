@@ -589,4 +589,8 @@ def test_english_case_page(client, city, p):
     c = as_(client, p["building_head"])
     response = c.get(f"/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
-    assert case.number in text(response)
+    page = text(response)
+    assert case.number in page
+    # The page is in English: headings, the deadline's label and the action titles.
+    assert "Timeline" in page and "Accept by" in page and "Escalate to the next level" in page
+    assert "办理记录" not in page and "上报上一级" not in page

@@ -4,7 +4,7 @@ are serialised and the loser gets a clear 409 instead of a double step."""
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from linli.accounts.models import Organisation, User
 from linli.cases import services
@@ -158,7 +158,7 @@ def _closed(people, city):
     w = people["worker"]
     services.accept_case(actor=w, case_id=case.pk)
     services.answer_case(actor=w, case_id=case.pk, answer="已处理")
-    services.close_case(actor=w, case_id=case.pk, outcome="solved")
+    services.close_case(actor=people["worker2"], case_id=case.pk, outcome="solved")  # a colleague verifies
     return case
 
 
@@ -233,3 +233,119 @@ def test_cross_merge_at_once(city, people):
     statuses = sorted(Case.objects.filter(pk__in=[a.pk, b.pk]).values_list("status", flat=True))
     assert statuses == ["merged", "submitted"]
     assert CaseEvent.objects.filter(kind="merged").count() == 2
+
+
+# ---------------------------------------------------------------- proven overlap (issue 11 §6)
+
+
+def waiting_on_locks(pids) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s) AND wait_event_type = 'Lock'",
+                       [list(pids)])
+        return cursor.fetchone()[0]
+
+
+def race_behind_a_lock(case_id: int, calls, *, timeout: float = 30):
+    """Hold the case's row lock in one connection, release every call (each in its own thread
+    and connection) through a barrier, wait until ALL of them are observed waiting on that
+    lock in pg_stat_activity, then let go. This proves the writers overlapped: each one read
+    the case before any of the others had changed it, and the lock alone decided the order.
+    Returns (results, the number of writers seen waiting at once)."""
+    import time
+
+    holder_ready, release = threading.Event(), threading.Event()
+    pids, pid_lock = set(), threading.Lock()
+    barrier = threading.Barrier(len(calls))
+    results, crashes = [None] * len(calls), []
+
+    def hold():
+        with transaction.atomic():
+            Case.objects.select_for_update().get(pk=case_id)
+            holder_ready.set()
+            release.wait(timeout)
+        connection.close()
+
+    def run(i, fn):
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                with pid_lock:
+                    pids.add(cursor.fetchone()[0])
+            barrier.wait()
+            results[i] = ("ok", fn())
+        except DomainError as exc:
+            results[i] = ("error", exc)
+        except Exception as exc:  # pragma: no cover - reported below
+            crashes.append(exc)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holder_ready.wait(timeout)
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
+    for t in threads:
+        t.start()
+    deadline, seen = time.monotonic() + timeout, 0
+    while time.monotonic() < deadline:
+        if len(pids) == len(calls):
+            seen = max(seen, waiting_on_locks(pids))
+            if seen == len(calls):
+                break
+        time.sleep(0.02)
+    release.set()
+    holder.join(timeout)
+    for t in threads:
+        t.join(timeout)
+    assert not crashes, crashes
+    assert all(r is not None for r in results), results
+    return results, seen
+
+
+def test_ten_answers_and_ten_escalations_at_once_step_once(city, people):
+    """Issue 11 §6: 10 answers (grid workers) and 10 escalations (community and street staff,
+    each sending the level it saw, "grid") at the same instant. Overlap is proven: all 20
+    are seen waiting on the case's row lock in pg_stat_activity before it is released. Exactly
+    one of them acts; no case is escalated twice (grid → community → street)."""
+    case = report(people, city)
+    services.accept_case(actor=people["worker"], case_id=case.pk)
+    assert Case.objects.get(pk=case.pk).level == "grid"
+    answerers = [fresh_user(people["worker" if i % 2 else "worker2"]) for i in range(10)]
+    escalators = [fresh_user(people["community" if i % 2 else "street"]) for i in range(10)]
+    calls = [(lambda u=u: services.answer_case(actor=u, case_id=case.pk, answer="已劝导挪车")) for u in answerers]
+    calls += [(lambda u=u: services.escalate_case(actor=u, case_id=case.pk, reason="需要上级协调", from_level="grid"))
+              for u in escalators]
+    results, seen = race_behind_a_lock(case.pk, calls)
+    assert seen == 20  # every writer was waiting on the lock at once: they overlapped
+    assert len(ok(results)) == 1
+    assert all(isinstance(e, (Conflict, Forbidden)) for e in errors(results))
+    c = Case.objects.get(pk=case.pk)
+    assert c.escalated_count <= 1 and event_count(case, "escalated") == c.escalated_count
+    assert event_count(case, "answered") + event_count(case, "escalated") == 1
+    assert c.level in ("grid", "community")
+
+
+def test_two_escalations_through_the_api_at_once_step_once(city, people, client):
+    """The API's escalate carries the level the caller saw, like the page: the second of two
+    simultaneous escalations (both read "grid") answers 409 stale. Overlap proven as above."""
+    from django.test import Client
+
+    from linli.testing import api_headers
+
+    case = report(people, city)
+    services.accept_case(actor=people["worker"], case_id=case.pk)
+    heads = [api_headers(people["community"]), api_headers(people["street"])]
+
+    def post(headers):
+        response = Client().post(f"/api/v1/cases/{case.pk}/escalate", {"reason": "需要上级协调", "from_level": "grid"},
+                                 content_type="application/json", **headers)
+        if response.status_code != 200:
+            raise Conflict(str(response.json()), code=str(response.status_code))
+        return response.status_code
+
+    results, seen = race_behind_a_lock(case.pk, [lambda h=h: post(h) for h in heads])
+    assert seen == 2
+    assert len(ok(results)) == 1
+    [err] = errors(results)
+    assert err.code == "409" and "stale" in err.message
+    assert Case.objects.get(pk=case.pk).escalated_count == 1

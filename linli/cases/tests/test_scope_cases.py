@@ -170,8 +170,8 @@ def test_grid_worker_cannot_act_on_a_community_level_case(city, ladder):
 
 def test_grid_worker_cannot_verify_outside_their_grid(city, ladder):
     case = _case(city, ladder["resident"], "parking")
-    services.accept_case(actor=ladder["worker"], case_id=case.pk)
-    services.answer_case(actor=ladder["worker"], case_id=case.pk, answer="已处理")
+    services.accept_case(actor=ladder["community"], case_id=case.pk)
+    services.answer_case(actor=ladder["community"], case_id=case.pk, answer="已处理")
     with pytest.raises(NotFound):
         services.close_case(actor=ladder["other_worker"], case_id=case.pk, outcome="solved")
     services.close_case(actor=ladder["worker"], case_id=case.pk, outcome="solved")
