@@ -362,7 +362,7 @@ def _info(request, case_id, p):
 
 
 class EscalateIn(Schema):
-    reason: str = Field(..., max_length=2000)
+    reason: FreeText(2000)
     # The level the caller saw (as the page sends it): a case moved meanwhile answers 409 "stale".
     from_level: str = Field(..., max_length=16, description="调用方看到的办理层级；已被他人移动则 409")
     internal: bool = Field(True, description="上报原因仅工作人员可见（默认）")

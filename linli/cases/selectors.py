@@ -15,6 +15,7 @@ from linli.accounts.models import Organisation, RoleAssignment
 from linli.accounts.roles import Role, Verb
 from linli.accounts.scope import allowed, scoped
 from linli.accounts.scope import organisations as scope_organisations
+from linli.accounts.scope import reach as scope_reach
 from linli.core import history
 from linli.core.paths import STEP, ancestors_paths
 from linli.places.models import Place
@@ -103,9 +104,9 @@ def queue_for(user) -> QuerySet:
     to accept or handle (at a level they handle, at a place where they hold that role, or
     referred to their organisation), their organisation's open co-handling task, and answers
     for them to verify (an answered case leaves its answerer's list and reaches its verifiers)."""
-    assignments = list(RoleAssignment.objects.filter(user_id=user.pk, is_active=True,
-                                                     role__in=rules.ALL_HANDLER_ROLES)
-                       .values_list("place_id", "organisation_id"))
+    # The person's roles come with the scope read (one statement per request).
+    held = scope_reach(user).assignments if user.is_authenticated else []
+    assignments = [(ra.place_id, ra.organisation_id) for ra in held if ra.role in rules.ALL_HANDLER_ROLES]
     places = [p for p, o in assignments if p]
     orgs = [o for p, o in assignments if o]
     to_verify = verifying_ids(user) if user.is_authenticated else []

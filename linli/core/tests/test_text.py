@@ -64,7 +64,7 @@ def test_case_api_answers_422_with_the_field_not_500(client, city, people, value
 @pytest.mark.parametrize("verb, body, field", [
     ("notes", {"text": "内部\x00备注"}, "text"),
     ("answer", {"answer": "已经\x00修好"}, "answer"),
-    ("escalate", {"reason": "需要\x02上级"}, "reason"),
+    ("escalate", {"reason": "需要\x02上级", "from_level": "grid"}, "reason"),
 ])
 def test_case_action_texts_are_checked_in_the_api(client, city, people, verb, body, field):
     case = case_services.submit_case(actor=people["resident"], text="楼道灯坏了", channel="resident",
