@@ -97,16 +97,10 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    """A phone-sized page; `page.goto_path("/x/")` opens a path on the live server."""
-    context = browser.new_context(**PHONE)
-    pg = context.new_page()
-    pg.set_default_timeout(15000)
-    pg.goto_path = lambda path: pg.goto(live_server.url + path)
-    # Pages carry a Content-Security-Policy without 'unsafe-eval'; Playwright evals a bare
-    # expression string inside the page (blocked), but calls a function expression through the
-    # DevTools protocol (allowed). Wrap bare expressions so tests keep the CSP of production.
+def csp_safe(pg):
+    """Pages carry a Content-Security-Policy without 'unsafe-eval'; Playwright evals a bare
+    expression string inside the page (blocked), but calls a function expression through the
+    DevTools protocol (allowed). Wrap bare expressions so tests keep the CSP of production."""
     wait_for_function = pg.wait_for_function
 
     def wait_for_function_csp_safe(expression, *args, **kwargs):
@@ -116,6 +110,17 @@ def page(browser, live_server):
         return wait_for_function(expression, *args, **kwargs)
 
     pg.wait_for_function = wait_for_function_csp_safe
+    return pg
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A phone-sized page; `page.goto_path("/x/")` opens a path on the live server."""
+    context = browser.new_context(**PHONE)
+    pg = context.new_page()
+    pg.set_default_timeout(15000)
+    pg.goto_path = lambda path: pg.goto(live_server.url + path)
+    csp_safe(pg)
     yield pg
     context.close()
 
@@ -150,3 +155,34 @@ def _fresh_process_caches():
     forget_all()
     yield
     forget_all()
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A phone for each person: `phone(user)` opens its own browser context, logged in as them
+    (a workflow that passes between people is tested on each one's phone)."""
+    contexts = []
+
+    def open_as(user):
+        context = browser.new_context(**PHONE)
+        contexts.append(context)
+        pg = csp_safe(context.new_page())
+        pg.set_default_timeout(15000)
+        pg.goto_path = lambda path: pg.goto(live_server.url + path)
+        login_as(pg, live_server, user)
+        return pg
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+def png_upload(color, size=(320, 240)) -> dict:
+    """An image file for Playwright's set_input_files."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format="PNG")
+    return {"name": "photo.png", "mimeType": "image/png", "buffer": out.getvalue()}

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from linli.activities import services
 from linli.activities.models import Activity, Participation
-from linli.conftest import PHONE, login_as, screenshot
+from linli.conftest import screenshot
 from linli.core.actors import SYSTEM
 from linli.points import services as points
 from linli.testing import block_the_outside
@@ -18,22 +18,6 @@ from linli.testing import block_the_outside
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def phone(browser, live_server):
-    contexts = []
-
-    def open_as(user):
-        context = browser.new_context(**PHONE)
-        contexts.append(context)
-        pg = context.new_page()
-        pg.set_default_timeout(15000)
-        pg.goto_path = lambda path: pg.goto(live_server.url + path)
-        login_as(pg, live_server, user)
-        return pg
-
-    yield open_as
-    for context in contexts:
-        context.close()
 
 
 def test_sign_up_wait_offer_offline_check_in_hours_points_redeem_counter(city, phone):

@@ -4,14 +4,12 @@ reason, the grid worker accepts and answers with a result photo, and the residen
 answer in the timeline, confirms it and rates it satisfied. Each person's pages are
 screenshotted and what they see is asserted."""
 
-import io
 import re
 
 import pytest
-from PIL import Image
 
 from linli.cases.models import Case, CaseEvent, CasePhoto
-from linli.conftest import PHONE, login_as, screenshot
+from linli.conftest import png_upload as png, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,29 +21,7 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
-def png(color) -> dict:
-    out = io.BytesIO()
-    Image.new("RGB", (320, 240), color).save(out, format="PNG")
-    return {"name": "photo.png", "mimeType": "image/png", "buffer": out.getvalue()}
 
-
-@pytest.fixture
-def phone(browser, live_server):
-    """A phone for each person: its own browser context, logged in as them."""
-    contexts = []
-
-    def open_as(user):
-        context = browser.new_context(**PHONE)
-        contexts.append(context)
-        pg = context.new_page()
-        pg.set_default_timeout(15000)
-        pg.goto_path = lambda path: pg.goto(live_server.url + path)
-        login_as(pg, live_server, user)
-        return pg
-
-    yield open_as
-    for context in contexts:
-        context.close()
 
 
 def _timeline(pg) -> str:
@@ -71,7 +47,7 @@ def test_report_escalate_answer_and_rate(phone, city):
     me = phone(resident)
     me.goto_path("/cases/new/")
     assert me.locator("h1").inner_text() == "反映问题"
-    nav = me.locator("nav.topnav").inner_text()
+    nav = me.get_by_role("navigation", name="诉求").inner_text()
     assert "反映问题" in nav and "我的诉求" in nav and "待办" not in nav
     # the home building is chosen already
     assert me.locator("#id_place option:checked").inner_text() == "汉都华府二期 1栋"

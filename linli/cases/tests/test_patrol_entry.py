@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from linli.cases.models import Case
-from linli.conftest import login_as, screenshot
+from linli.conftest import csp_safe, login_as, screenshot
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def test_patrol_on_a_phone_with_my_position_and_the_next_entry(browser, live_ser
     worker = city.user_with("grid_worker", at=city.grid, name="向劲松")
     context = browser.new_context(**PHONE, geolocation={"latitude": 29.983456, "longitude": 103.004567},
                                   permissions=["geolocation"])
-    page = context.new_page()
+    page = csp_safe(context.new_page())
     page.set_default_timeout(15000)
     try:
         login_as(page, live_server, worker)

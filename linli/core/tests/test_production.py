@@ -191,7 +191,7 @@ def test_production_server_serves_styled_pages_and_htmx_works(production_server,
         page.fill("#id_text", "楼道里扶手又坏了，老人上下楼很危险")
         page.locator("#id_text").dispatch_event("input")
         page.wait_for_selector("#suggested-category")
-        assert "系统建议类别" in page.inner_text("#hints")
+        assert "可能是以下类别" in page.inner_text("#hints")
         screenshot(page, "production-report")
         # unknown addresses: the product's own page, not Django's debug page
         missing = page.goto(production_server + "/no-such-page/")

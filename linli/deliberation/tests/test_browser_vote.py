@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from linli.conftest import PHONE, login_as, screenshot
+from linli.conftest import screenshot
 from linli.deliberation.models import CountedBallot, Elector, Vote
 
 from .estate import Estate
@@ -24,22 +24,6 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
-@pytest.fixture
-def phone(browser, live_server):
-    contexts = []
-
-    def open_as(user):
-        context = browser.new_context(**PHONE)
-        contexts.append(context)
-        pg = context.new_page()
-        pg.set_default_timeout(15000)
-        pg.goto_path = lambda path: pg.goto(live_server.url + path)
-        login_as(pg, live_server, user)
-        return pg
-
-    yield open_as
-    for context in contexts:
-        context.close()
 
 
 def pick(form, vote, role):

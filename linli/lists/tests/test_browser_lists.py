@@ -4,39 +4,16 @@ money with a voucher photo; milestones are added and marked done with a photo; c
 refused without before/after photos, then succeeds; the public board shows the finished
 project, its money and photos, and the need as done."""
 
-import io
 
 import pytest
-from PIL import Image
 
-from linli.conftest import PHONE, login_as, screenshot
+from linli.conftest import png_upload as png, PHONE, screenshot
 from linli.lists.models import Item, MoneyEntry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def png(color) -> dict:
-    out = io.BytesIO()
-    Image.new("RGB", (320, 240), color).save(out, format="PNG")
-    return {"name": "photo.png", "mimeType": "image/png", "buffer": out.getvalue()}
 
-
-@pytest.fixture
-def phone(browser, live_server):
-    contexts = []
-
-    def open_as(user):
-        context = browser.new_context(**PHONE)
-        contexts.append(context)
-        pg = context.new_page()
-        pg.set_default_timeout(15000)
-        pg.goto_path = lambda path: pg.goto(live_server.url + path)
-        login_as(pg, live_server, user)
-        return pg
-
-    yield open_as
-    for context in contexts:
-        context.close()
 
 
 def submit(pg, action):
