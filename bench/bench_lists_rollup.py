@@ -18,7 +18,6 @@ import random
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -30,23 +29,10 @@ parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUN
 parser.add_argument("--explain", action="store_true")
 args = parser.parse_args()
 
-base = os.environ.get("DATABASE_URL", "")
-if not base.startswith("postgres"):
-    sys.exit("set DATABASE_URL to a PostgreSQL server (any database on it)")
-import psycopg  # noqa: E402
+sys.path.insert(0, str(ROOT / "bench"))
+from timing import setup_own_database  # noqa: E402  (bench/timing.py, beside this script)
 
-admin_url = urlunparse(urlparse(base)._replace(path="/postgres"))
-with psycopg.connect(admin_url, autocommit=True) as admin:
-    admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-    admin.execute(f'CREATE DATABASE "{DB_NAME}"')
-os.environ["DATABASE_URL"] = urlunparse(urlparse(base)._replace(path="/" + DB_NAME))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
-os.environ.setdefault("LINLI_VAR_DIR", str(ROOT / "var" / "bench"))
-os.environ.setdefault("LINLI_DEBUG", "0")
-
-import django  # noqa: E402
-
-django.setup()
+setup_own_database(DB_NAME, root=ROOT)
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402

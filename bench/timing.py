@@ -40,3 +40,32 @@ class timed:
         took = time.perf_counter() - self.t
         self.timings.append((self.label, took))
         print(f"  {self.label}: {took:.1f} s", flush=True)
+
+
+def setup_own_database(db_name: str, *, root) -> None:
+    """A benchmark that builds its own data: (re)create database `db_name` on the PostgreSQL
+    server of DATABASE_URL, point Django at it (development mode, DEBUG off as in production:
+    with DEBUG on Django keeps every query's SQL, which costs the side with more queries) and
+    set Django up. Exits with a message when DATABASE_URL is not PostgreSQL."""
+    import os
+    import sys
+    from urllib.parse import urlparse, urlunparse
+
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith("postgres"):
+        sys.exit("set DATABASE_URL to a PostgreSQL server (any database on it)")
+    import psycopg
+
+    admin_url = urlunparse(urlparse(base)._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{db_name}"')
+    os.environ["DATABASE_URL"] = urlunparse(urlparse(base)._replace(path="/" + db_name))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
+    os.environ.setdefault("LINLI_MODE", "development")
+    os.environ.setdefault("LINLI_VAR_DIR", str(root / "var" / "bench"))
+    os.environ.setdefault("LINLI_DEBUG", "0")
+
+    import django
+
+    django.setup()
