@@ -20,7 +20,7 @@ class User(AbstractUser):
     # The per-person limit on new cases (linli.cases.limits): a fixed window and its count,
     # bumped by one UPDATE that also locks the row.
     case_window_start = models.DateTimeField(null=True, blank=True, editable=False)
-    case_window_count = models.PositiveIntegerField(default=0, editable=False)
+    case_window_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     resident = models.ForeignKey("places.Resident", null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="users", verbose_name=_("居民档案"))
 
