@@ -10,11 +10,14 @@ duplicates (the selector only looks within a compound or 100 m). The categories 
 newest stored suggester, or (without one, or with --train) from one trained here on the
 residents' corpus. Prints aggregates only (never a text): precision, recall and F1 at the
 product's threshold and at a few others, the area under the ROC curve, the same for the plain
-bigram cosine it replaced, and per kind of pair how many are offered. Writes nothing."""
+bigram cosine it replaced, and per kind of pair how many are offered. With --time, also the
+cost per candidate of `problem_of` + `same_problem` (what intake pays for each open case it
+compares, up to SIMILAR_CANDIDATES), best of five rounds over every text. Writes nothing."""
 
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -71,13 +74,30 @@ class Command(BaseCommand):
                                  "may be given more than once (default: both development files)")
         parser.add_argument("--train", action="store_true",
                             help="train a suggester on the residents' corpus here even when one is stored")
+        parser.add_argument("--time", action="store_true", dest="measure_time",
+                            help="also measure the cost per candidate of problem_of + same_problem")
 
-    def handle(self, *args, file=None, train=False, **options):
+    def handle(self, *args, file=None, train=False, measure_time=False, **options):
         paths = [Path(f) for f in file] if file else list(DEFAULT_FILES)
         loaded = [(path, read_pairs(path)) for path in paths]  # every file checked before the slow part
         rank = self._ranker(train)
         for path, pairs in loaded:
             self._evaluate(path, pairs, rank)
+        if measure_time:
+            self._time([(t, rank(t)) for _p, pairs in loaded for a, b, *_ in pairs
+                        for t in (str(a.get("text", "")), str(b.get("text", "")))])
+
+    def _time(self, texts: list[tuple[str, list[str]]], rounds: int = 5):
+        """Microseconds per candidate: one new text against every text, as intake does."""
+        new = similarity.problem_of(*texts[0])
+        best = float("inf")
+        for _ in range(rounds):
+            start = time.perf_counter()
+            for text, categories in texts:
+                similarity.same_problem(new, similarity.problem_of(text, categories))
+            best = min(best, time.perf_counter() - start)
+        self.stdout.write(f"cost per candidate (problem_of + same_problem): {best / len(texts) * 1e6:.0f} µs "
+                          f"(best of {rounds} rounds over {len(texts)} texts)")
 
     def _evaluate(self, path: Path, pairs, rank):
         scores, plain, truth, grounds, kinds = [], [], [], [], []
