@@ -154,7 +154,7 @@ OBJECTS: dict[str, tuple[str, ...]] = {
                 "铁盖", "井"),
     "drain": ("篦子", "箅子", "雨水篦子", "排水口", "雨水口", "排水沟", "水沟", "沟盖", "盖板", "明沟", "排水"),
     "sewer": ("下水道", "下水管", "下水", "化粪池", "粪池", "阴沟", "污水管", "排污管", "地漏", "马桶"),
-    "water": ("水管", "自来水", "自来水管", "供水管", "管道", "管子", "水龙头", "水表", "水箱", "二次供水", "水泵"),
+    "water": ("水管", "自来水", "自来水管", "供水管", "管道", "管子", "水龙头", "水表", "水箱", "二次供水", "水泵", "停水", "没水", "水压", "不出水"),
     "gas": ("煤气", "燃气", "天然气", "液化气", "燃气管", "气表"),
     "heating": ("暖气", "供暖", "供热", "地暖", "暖气片", "暖气管"),
     "power": ("电线", "电缆", "电线杆", "电杆", "配电箱", "电箱", "电表", "变压器", "停电", "没电", "跳闸", "断电"),
@@ -179,7 +179,8 @@ OBJECTS: dict[str, tuple[str, ...]] = {
     "bicycle": ("自行车", "单车", "共享单车"),
     "garbage": ("垃圾", "垃圾桶", "垃圾箱", "建渣", "渣土", "废品", "厨余", "大件垃圾"),
     "clutter": ("杂物", "纸箱", "旧家具", "东西", "破烂", "鞋柜"),
-    "music": ("音响", "喇叭", "广场舞", "跳舞", "跳广场舞", "唱歌", "音乐"),
+    "music": ("音响", "喇叭", "广场舞", "跳舞", "跳广场舞", "唱歌", "音乐", "ktv", "卡拉ok"),
+    "gambling": ("麻将", "打牌", "斗地主", "赌博", "棋牌室"),
     "renovation": ("装修", "电钻", "打钻", "冲击钻", "施工", "打桩", "切割机", "敲墙"),
     "dog": ("狗", "犬", "遛狗", "狗屎", "狗粪"),
     "animal": ("鸽子", "养鸡", "鸡", "鸭", "鹅", "猪", "养殖", "野猫", "猫"),
@@ -219,6 +220,8 @@ FAULTS: dict[str, tuple[str, ...]] = {
     "keeping": ("养",),
     "building": ("搭", "建", "盖", "占地", "圈地"),
     "danger": ("漏气", "气味", "着火", "冒烟", "火"),
+    "throwing": ("高空抛物", "抛物", "扔", "往下丢", "砸下来"),
+    "smoke": ("烧", "烟", "抽烟", "吸烟", "烧烤", "烧纸"),
 }
 _FAULT_WORDS = _lexicon(FAULTS)
 # States that go together (a burst pipe leaks and floods, a full bin smells): two of them are
@@ -231,7 +234,7 @@ LANDMARKS: dict[str, tuple[str, ...]] = {
     "bike_shed": ("车棚", "自行车棚", "电动车棚", "非机动车棚", "充电棚"),
     "garage": ("地下车库", "车库", "地库", "地下停车场"),
     "car_park": ("停车场",),
-    "garden": ("中心花园", "花园", "小花园", "绿地", "草坪", "绿化带"),
+    "garden": ("中心花园", "花园", "小花园", "绿地", "草坪", "草地", "绿化带", "花坛"),
     "square": ("广场", "活动广场", "中心广场"),
     "court": ("球场",),
     "court/basketball": ("篮球场",),
@@ -273,9 +276,12 @@ _BUILDING = re.compile(_NUM + r"\s*(?:栋|幢|号楼|座(?!椅)|号院)")
 _UNIT = re.compile(_NUM + r"\s*单元")
 # Numbered things (5号车位, 12号路灯杆, 第三盏, 第三根) and the side of a building or compound (东侧, 北边).
 _MARK = re.compile(r"(?<![\d" + _CN + r"])" + _NUM + r"\s*号(?![楼门院])|第\s*" + _NUM + r"\s*[个盏根棵辆块排]")
-_SIDE = re.compile(r"(东|西|南|北)\s*(?:侧|边|面|头)")
+_SIDE = re.compile(r"(东|西|南|北)\s*(?:侧|边|面|头)|(东北|西北|东南|西南|东|西|南|北)\s*角")
+# Parts of a compound: A区, 二区, 一期, and the garage's levels (负一层, b2).
+_ZONE = re.compile(r"(?<![a-z])([a-z])\s*区|" + _NUM + r"\s*(?:区|期)(?!间)|(?:负|地下)\s*" + _NUM + r"\s*(?:层|楼)"
+                   r"|(?<![a-z])b\s*([1-3])(?![0-9])")
 # A floor (三楼, 5层), not a building (3号楼) nor the stairs (楼道, 楼梯) or 楼上/楼下.
-_FLOOR = re.compile(r"(?<![\d号" + _CN + r"])" + _NUM + r"\s*(?:楼|层)(?![道梯下上顶房栋])")
+_FLOOR = re.compile(r"(?<![\d号负b" + _CN + r"])" + _NUM + r"\s*(?:楼|层)(?![道梯下上顶房栋])")
 # A door number: 502室, 3栋502, 2单元1203, or a bare three- or four-digit number that is not a
 # year, an amount or a measure (1502往下滴水). Its floor is read from it (1203 is on the 12th).
 _ROOM = re.compile(r"(?<![\d.:：-])(\d{3,4})(?![\d.:：%]|\s*(?:年|元|块|米|平|天|个|次|分|斤|度|号|万|千|毫|公|人|户|辆|w|k))")
@@ -293,10 +299,11 @@ class Spot:
     gates: frozenset = frozenset()
     landmarks: frozenset = frozenset()
     main_gate: bool = False
+    zones: frozenset = frozenset()
 
     def __bool__(self):
         return bool(self.buildings or self.units or self.rooms or self.floors or self.marks or self.sides
-                    or self.gates or self.landmarks or self.main_gate)
+                    or self.gates or self.landmarks or self.main_gate or self.zones)
 
 
 def spot_of(text: str) -> Spot:
@@ -313,10 +320,18 @@ def spot_of(text: str) -> Spot:
             gates.add(_GATE_SIDE[side])
         elif numbered and (n := number(numbered)) is not None:
             gates.add(f"gate{n}")
-    sides = set(_SIDE.findall(text)) - {s for s, key in _GATE_SIDE.items() if key in gates}
+    sides = {a or b for a, b in _SIDE.findall(text)} - {s for s, key in _GATE_SIDE.items() if key in gates}
+    zones = set()
+    for letter, part, below, level in _ZONE.findall(text):
+        if letter:
+            zones.add(letter)
+        elif part and (n := number(part)) is not None:
+            zones.add(f"part{n}")
+        elif (n := number(below or level)) is not None:
+            zones.add(f"b{n}")
     return Spot(frozenset(buildings), frozenset(units), frozenset(rooms), frozenset(floors), frozenset(marks),
                 frozenset(sides), frozenset(gates), frozenset(_scan(text, _LANDMARK_WORDS)),
-                bool(_MAIN_GATE.search(text)))
+                bool(_MAIN_GATE.search(text)), frozenset(zones))
 
 
 def objects_of(text: str) -> frozenset:
@@ -357,7 +372,8 @@ def _clash(a: frozenset, b: frozenset) -> bool:
 def spots_clash(a: Spot, b: Spot) -> bool:
     """Both name a spot of the same kind, and not the same one."""
     if _clash(a.buildings, b.buildings) or _clash(a.rooms, b.rooms) or _clash(a.gates, b.gates) \
-            or _clash(a.floors, b.floors) or _clash(a.marks, b.marks) or _clash(a.sides, b.sides):
+            or _clash(a.floors, b.floors) or _clash(a.marks, b.marks) or _clash(a.sides, b.sides) \
+            or _clash(a.zones, b.zones):
         return True
     # Units are per building: 3单元 of another building is another spot anyway.
     if _clash(a.units, b.units):
@@ -371,7 +387,7 @@ def spots_meet(a: Spot, b: Spot) -> bool:
     return bool((a.buildings & b.buildings) or (a.units & b.units) or (a.rooms & b.rooms) or (a.gates & b.gates)
                 or (a.floors & b.floors) or (a.marks & b.marks) or (a.sides & b.sides)
                 or _meet(a.landmarks, b.landmarks) or (a.main_gate and b.main_gate)
-                or (a.main_gate and b.gates) or (b.main_gate and a.gates))
+                or (a.main_gate and b.gates) or (b.main_gate and a.gates) or (a.zones & b.zones))
 
 
 def same_problem(a: Problem, b: Problem) -> float:

@@ -229,7 +229,12 @@ def test_number_forms_doors_floors_and_gates():
     assert spot_of("二号门").gates == spot_of("2号门").gates == {"gate2"}
     assert spot_of("正门口积水").main_gate and not spot_of("三单元大门锁不上").main_gate
     assert spot_of("篮球场边上").landmarks == {"court/basketball"}
+    # Parts of a compound, the garage's levels and corners.
+    assert spot_of("A区3栋").zones == {"a"} and spot_of("二期5号楼").zones == {"part2"}
+    assert spot_of("地下车库负二层").zones == spot_of("车库b2").zones == {"b2"} and not spot_of("负二层").floors
+    assert spot_of("小区东北角").sides == {"东北"}
     lamp = ["streetlight"]
+    assert same_problem(problem_of("a区3栋门口路灯坏了", lamp), problem_of("b区3栋门口路灯坏了", lamp)) == 0
     # Floors from door numbers meet and part: 501 is on the 5th floor, 1203 is not on the 15th.
     assert same_problem(problem_of("9栋501家的狗半夜一直叫", ["noise"]),
                         problem_of("九号楼五楼那户养的狗天天晚上嚎", ["noise"])) >= THRESHOLD
