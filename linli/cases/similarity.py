@@ -196,17 +196,20 @@ _OBJECT_WORDS = _lexicon(OBJECTS)
 # What is wrong with it: two problems of one object differ here (an elevator stuck, an elevator
 # covered in adverts). "damage" takes every way of being broken, loose, fallen or missing.
 FAULTS: dict[str, tuple[str, ...]] = {
+    # words holding a fault's character and naming none (井盖's 盖 is no building, 倒垃圾 no fall)
+    "": ("井盖", "盖子", "盖板", "铁盖", "沟盖", "倒垃圾", "不满", "叫物业", "叫人", "门禁卡", "高层", "高楼", "高峰"),
     "damage": ("坏", "破", "损", "不亮", "不量", "失灵", "故障", "不能用", "用不了", "没反应", "不灵", "不动", "停了", "卡",
                "困", "关不上", "打不开", "锁不上", "开不了", "关不了", "抬不起来", "起不来", "松", "晃", "歪", "倾斜", "塌",
                "陷", "翘", "断", "裂", "缝", "掉", "倒", "烂", "碎", "丢", "不见", "没了", "垂", "耷拉", "凹", "鼓包", "脱落"),
     "leak": ("漏", "渗", "滴", "冒水", "喷", "爆", "流了一地", "湿", "发霉", "霉"),
     "overflow": ("堵", "满", "溢", "漫", "返水", "冒污水", "冒脏水", "往外冒", "没人清", "没人收", "清运", "不通"),
     "smell": ("臭", "味", "熏"),
-    "noise": ("吵", "噪", "响", "叫", "嚎", "声音", "大声", "睡不着", "扰民"),
-    "dirt": ("屎", "粪", "脏", "拉", "苍蝇", "蚊子", "老鼠"),
+    "noise": ("吵", "噪", "响", "叫声", "狗叫", "乱叫", "一直叫", "鸡叫", "鸟叫", "吠", "嚎", "声音", "大声", "睡不着", "扰民"),
+    "dirt": ("屎", "粪", "尿", "脏", "到处拉", "随地大小便", "苍蝇", "蚊子", "老鼠", "蟑螂"),
     "ads": ("广告", "涂鸦", "乱贴", "乱画", "牛皮癣"),
     "theft": ("偷", "盗", "撬", "划", "被砸"),
-    "parking": ("乱停", "停放", "停在", "停着", "占道", "占用", "占了", "挡住", "堵住", "僵尸"),
+    "parking": ("乱停", "停放", "停在", "停着", "占道", "僵尸", "挪车", "没挪"),
+    "block": ("占用", "占了", "占着", "挡住", "堵住", "过不去", "走不了"),
     "charging": ("充电", "飞线", "拉线", "插线板", "拉电线", "私拉"),
     "fee": ("收费", "费", "收钱", "多收", "价格"),
     "expired": ("过期", "失效", "年检"),
@@ -216,7 +219,7 @@ FAULTS: dict[str, tuple[str, ...]] = {
     "cold": ("不热", "温度低", "冷", "冻"),
     "dark": ("黑", "看不见", "看不清", "不亮"),
     "pile": ("堆", "杂物", "占满"),
-    "overgrown": ("高", "挡", "遮", "修剪", "太密", "长得"),
+    "overgrown": ("太高", "很高", "还高", "长高", "高过", "那么高", "挡光", "挡住阳光", "遮", "修剪", "太密", "长得"),
     "keeping": ("养",),
     "building": ("搭", "建", "盖", "占地", "圈地"),
     "danger": ("漏气", "气味", "着火", "冒烟", "火"),
@@ -227,7 +230,7 @@ _FAULT_WORDS = _lexicon(FAULTS)
 # States that go together (a burst pipe leaks and floods, a full bin smells): two of them are
 # not two problems. The other faults are problems of their own (adverts, theft, a fee, noise).
 CONDITIONS = frozenset({"damage", "leak", "overflow", "smell", "dirt", "flood", "dark", "pile", "danger", "cold",
-                        "supply", "power_out"})
+                        "supply", "power_out", "block"})
 
 # Landmarks: a spot inside a compound named by what stands there; keys are paths as above.
 LANDMARKS: dict[str, tuple[str, ...]] = {
