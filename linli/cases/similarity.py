@@ -288,6 +288,8 @@ _FLOOR = re.compile(r"(?<![\d号负b" + _CN + r"])" + _NUM + r"\s*(?:楼|层)(?!
 # A door number: 502室, 3栋502, 2单元1203, or a bare three- or four-digit number that is not a
 # year, an amount or a measure (1502往下滴水). Its floor is read from it (1203 is on the 12th).
 _ROOM = re.compile(r"(?<![\d.:：-])(\d{3,4})(?![\d.:：%]|\s*(?:年|元|块|米|平|天|个|次|分|斤|度|号|万|千|毫|公|人|户|辆|w|k))")
+_ANY_NUMBER = re.compile(r"[\d" + _CN + r"]")
+_ANY_SIDE = re.compile(r"[东西南北后侧]")
 _MAIN_GATE = re.compile(r"(?<![单元楼栋幢])(?:大门|正门|前门)")
 
 
@@ -311,30 +313,38 @@ class Spot:
 
 def spot_of(text: str) -> Spot:
     text = (text or "").lower()
-    buildings = {n for w in _BUILDING.findall(text) if (n := number(w)) is not None}
-    units = {n for w in _UNIT.findall(text) if (n := number(w)) is not None}
-    floors = {n for w in _FLOOR.findall(text) if (n := number(w)) is not None}
-    marks = {n for groups in _MARK.findall(text) if (n := number(next((g for g in groups if g), ""))) is not None}
-    rooms = set(_ROOM.findall(text))
-    floors |= {int(r) // 100 for r in rooms}
-    gates = set()
-    for side, _big, numbered in _GATE.findall(text):
-        if side:
-            gates.add(_GATE_SIDE[side])
-        elif numbered and (n := number(numbered)) is not None:
-            gates.add(f"gate{n}")
-    sides = {a or b for a, b in _SIDE.findall(text)} - {s for s, key in _GATE_SIDE.items() if key in gates}
-    zones = set()
-    for letter, part, below, level in _ZONE.findall(text):
-        if letter:
-            zones.add(letter)
-        elif part and (n := number(part)) is not None:
-            zones.add(f"part{n}")
-        elif (n := number(below or level)) is not None:
-            zones.add(f"b{n}")
+    # Cheap guards first: most texts name no number, or no side; their patterns are not run.
+    numbered = _ANY_NUMBER.search(text) is not None
+    sided = _ANY_SIDE.search(text) is not None
+    buildings = units = floors = marks = rooms = zones = gates = sides = ()
+    if numbered:
+        buildings = {n for w in _BUILDING.findall(text) if (n := number(w)) is not None}
+        units = {n for w in _UNIT.findall(text) if (n := number(w)) is not None}
+        floors = {n for w in _FLOOR.findall(text) if (n := number(w)) is not None}
+        marks = {n for groups in _MARK.findall(text) if (n := number(next((g for g in groups if g), ""))) is not None}
+        rooms = set(_ROOM.findall(text))
+        floors |= {int(r) // 100 for r in rooms}
+        zones = set()
+        for letter, part, below, level in _ZONE.findall(text):
+            if letter:
+                zones.add(letter)
+            elif part and (n := number(part)) is not None:
+                zones.add(f"part{n}")
+            elif (n := number(below or level)) is not None:
+                zones.add(f"b{n}")
+    elif "区" in text:
+        zones = {letter for letter, *_ in _ZONE.findall(text) if letter}
+    if numbered or sided:
+        gates = set()
+        for side, _big, number_word in _GATE.findall(text):
+            if side:
+                gates.add(_GATE_SIDE[side])
+            elif number_word and (n := number(number_word)) is not None:
+                gates.add(f"gate{n}")
+        sides = {a or b for a, b in _SIDE.findall(text)} - {s for s, key in _GATE_SIDE.items() if key in gates}
     return Spot(frozenset(buildings), frozenset(units), frozenset(rooms), frozenset(floors), frozenset(marks),
                 frozenset(sides), frozenset(gates), frozenset(_scan(text, _LANDMARK_WORDS)),
-                bool(_MAIN_GATE.search(text)), frozenset(zones))
+                "门" in text and _MAIN_GATE.search(text) is not None, frozenset(zones))
 
 
 def objects_of(text: str) -> frozenset:
