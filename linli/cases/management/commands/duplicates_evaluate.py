@@ -5,7 +5,9 @@ Each line: {"a": {"compound", "text"}, "b": {"compound", "text"}, "same": bool, 
 `kind` (optional) names the sort of pair: "same" (the same problem in other words),
 "other_spot" (the same problem elsewhere), "other_problem" (the same spot or object, another
 problem); without it a pair counts as "same" or "look-alike". Without --file both development
-files under linli/cases/tests/data are read. Pairs in different compounds are never
+files under linli/cases/tests/data are read (duplicate_pairs.jsonl, duplicate_pairs_dev2.jsonl);
+duplicate_pairs_check.jsonl there was written after the finder's vocabulary and kept out of its
+tuning: pass it with --file to see how the finder does on text it was not fitted to. Pairs in different compounds are never
 duplicates (the selector only looks within a compound or 100 m). The categories come from the
 newest stored suggester, or (without one, or with --train) from one trained here on the
 residents' corpus. Prints aggregates only (never a text): precision, recall and F1 at the
