@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from linli.conftest import screenshot
 from linli.deliberation.models import CountedBallot, Elector, Vote
@@ -51,7 +52,7 @@ def test_owners_vote_from_notice_to_final_result(city, phone):
     assert a.get_by_test_id("roll-area").inner_text() == "400.00"
     screenshot(a, "vote-setup-roll")
     a.get_by_role("button", name="开始投票").click()
-    assert "投票中" in a.get_by_test_id("status").inner_text()
+    expect(a.get_by_test_id("status")).to_have_text("投票中")
     vote = Vote.objects.get(title="小区大门更换为人脸识别门禁")
     assert roll
 
@@ -75,14 +76,14 @@ def test_owners_vote_from_notice_to_final_result(city, phone):
     pick(form, vote, "agree")
     form.locator("input[name=scan]").set_input_files(SCAN)
     form.get_by_role("button", name="保存录入").click()
-    assert "请另一名工作人员再次录入" in a.content()
+    expect(a.locator("body")).to_contain_text("请另一名工作人员再次录入")
     b = phone(clerk_b)
     b.goto_path(f"/deliberation/votes/{vote.pk}/manage/")
     form = b.get_by_test_id("paper-form")
     form.locator("input[name=code]").fill(paper_code)
     pick(form, vote, "agree")
     form.get_by_role("button", name="保存录入").click()
-    assert "两次录入一致，纸质票已计入" in b.content()
+    expect(b.locator("body")).to_contain_text("两次录入一致，纸质票已计入")
     screenshot(b, "vote-paper-second-entry")
 
     # A proxy ballot for 103 with the power of attorney.
@@ -92,17 +93,21 @@ def test_owners_vote_from_notice_to_final_result(city, phone):
     pick(form, vote, "disagree")
     form.locator("input[name=attachment]").set_input_files(SCAN)
     form.get_by_role("button", name="保存委托投票").click()
-    assert "委托投票已计入" in a.content()
+    expect(a.locator("body")).to_contain_text("委托投票已计入")
     assert dict(CountedBallot.objects.filter(vote=vote).values_list("elector__label", "channel")) == {
         "1栋-101": "online", "1栋-102": "paper", "1栋-103": "proxy"}
 
     # Close, preliminary result for objections, then final (the objection days have passed).
+    # Each click posts a form and the page reloads: wait for the new status before the next
+    # step (a reload issued while the post's navigation is still under way fails).
     a.get_by_role("button", name="截止并计票").click()
+    expect(a.get_by_test_id("status")).to_have_text("已截止")
     a.get_by_role("button", name="公示初步结果（询异）").click()
+    expect(a.get_by_test_id("status")).to_have_text("结果公示（询异）")
     Vote.objects.filter(pk=vote.pk).update(objection_until=timezone.now() - dt.timedelta(minutes=1))
     a.reload()
     a.get_by_role("button", name="确定最终结果").click()
-    assert "结果已确定" in a.get_by_test_id("status").inner_text()
+    expect(a.get_by_test_id("status")).to_have_text("结果已确定")
 
     # 3 of 4 owners, 300 of 400 m² took part (≥ 2/3); 2 agree of 3: more than half: passed.
     o.goto_path(f"/deliberation/votes/{vote.pk}/")
