@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -316,21 +317,25 @@ def upload_photos(request, case_id: int = PATH_ID, photos: list[UploadedFile] = 
 
 
 def _action(path: str, summary: str, schema=None):
-    """Register POST /cases/{id}/<path> calling a service and answering with the case."""
+    """Register POST /cases/{id}/<path> calling a service and answering with the case. The
+    answer is read in the service's transaction: an answer of "not found" never follows a
+    committed write (issue 10 §4)."""
 
     def register(fn):
         if schema is None:
             @router.post(f"/cases/{{case_id}}/{path}", response={200: CaseDetailOut, **ERRORS}, summary=summary,
                          operation_id=f"case_{path.replace('-', '_')}")
             def endpoint(request, case_id: int = PATH_ID):
-                fn(request, case_id, None)
-                return _detail(request.user, _get_case(request, case_id))
+                with transaction.atomic():
+                    fn(request, case_id, None)
+                    return _detail(request.user, _get_case(request, case_id))
         else:
             @router.post(f"/cases/{{case_id}}/{path}", response={200: CaseDetailOut, **ERRORS}, summary=summary,
                          operation_id=f"case_{path.replace('-', '_')}")
             def endpoint(request, payload: schema, case_id: int = PATH_ID):
-                fn(request, case_id, payload)
-                return _detail(request.user, _get_case(request, case_id))
+                with transaction.atomic():
+                    fn(request, case_id, payload)
+                    return _detail(request.user, _get_case(request, case_id))
         return fn
 
     return register

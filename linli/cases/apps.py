@@ -13,3 +13,5 @@ class CasesConfig(AppConfig):
         from .triage_data import CaseTexts
 
         providers.register(CaseTexts())
+
+        from . import subscribers  # noqa: F401  (registers the event subscribers)

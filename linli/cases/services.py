@@ -373,6 +373,37 @@ def submit_case(*, actor, text: str, channel: str, place_id: int | None = None, 
 # given (`from_level` / `from_status`), validate what was typed, change, record.
 
 
+def follow_place_move(*, actor, new_path: str) -> list[Case]:
+    """A place moved (with its subtree, now under `new_path`): every open case there is
+    handled by the new chain. Each keeps its level (a case escalated to the community goes to
+    the new community), moved up only where the new chain has nobody at that rung, exactly as
+    intake routes; department cases stay with their department. Runs inside the move's
+    transaction (the `places.place_moved` subscriber), so the old handlers lose the case at
+    the moment they lose the place; each re-routed case gets a timeline entry and its new
+    handlers a notice."""
+    moved = []
+    open_cases = (Case.objects.select_for_update(of=("self",)).select_related("place", "handler_place")
+                  .filter(path__startswith=new_path, status__in=Case.OPEN)
+                  .exclude(level=Level.DEPARTMENT).order_by("pk"))
+    for case in open_cases:
+        level, place, _org = handler_at(case.level, case.place)
+        if (level, getattr(place, "pk", None)) == (case.level, case.handler_place_id):
+            continue
+        before = case.handler_place
+        case.level, case.handler_place = level, place
+        case.save(update_fields=["level", "handler_place", "updated_at"])
+        record_event(case, CaseEvent.Kind.ROUTED, actor=None, level=level, place=getattr(place, "pk", None),
+                     organisation=None, reason="place_moved", from_place=getattr(before, "pk", None),
+                     note=str(_("所在地点调整，改由%(to)s办理（原为%(from)s）") % {
+                         "to": getattr(place, "name", "—"), "from": getattr(before, "name", "—")}),
+                     notify=handlers(case), notice_kind="case_new", notice=str(_("有新的诉求待受理")))
+        moved.append(case)
+    if moved:
+        record_audit(actor=actor, action="case.reroute_after_move", target_type="places.place",
+                     path=new_path, data={"cases": [c.pk for c in moved]})
+    return moved
+
+
 @transaction.atomic
 def accept_case(*, actor, case_id: int, note: str = "", from_level: str | None = None) -> Case:
     case = _locked(case_id)

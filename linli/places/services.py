@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.accounts.roles import Verb
 from linli.accounts.scope import allowed, require
-from linli.core import pii
+from linli.core import events, pii
 from linli.core.audit import record_audit
 from linli.core.errors import Conflict, Forbidden, Invalid, NotFound
 from linli.core.identity import parse_id_number, validate_mobile
@@ -203,8 +203,13 @@ def move_place(*, actor, place_id: int, new_parent_id: int) -> Place:
     old_parent_id = place.parent_id
     Place.objects.filter(pk=place.pk).update(parent=new_parent)
     place.refresh_from_db()
-    record_audit(actor=actor, action="place.move", target=place,
-                 data={"from_parent": old_parent_id, "to_parent": new_parent.pk, "old_path": old_path})
+    entry = record_audit(actor=actor, action="place.move", target=place,
+                         data={"from_parent": old_parent_id, "to_parent": new_parent.pk, "old_path": old_path})
+    # Other apps follow the move in this transaction (cases re-route their open cases to the
+    # new chain's handlers): if one of them fails, the move does not happen either.
+    events.publish("places.place_moved", key=f"place-moved:{entry.pk}", actor=actor, path=place.path,
+                   data={"place": place.pk, "from_parent": old_parent_id, "to_parent": new_parent.pk,
+                         "old_path": old_path, "new_path": place.path})
     return place
 
 

@@ -1,0 +1,12 @@
+"""What cases does when other apps tell it something (domain events; see core/events.py)."""
+
+from linli.core import events
+
+from . import services
+
+
+@events.subscriber("places.place_moved", effect="cases.follow_place_move", when=events.IN_TRANSACTION)
+def follow_place_move(event) -> None:
+    # In the move's transaction: an open case must never stay with handlers who no longer
+    # hold its place, not even until the next job run.
+    services.follow_place_move(actor=event.actor, new_path=event.data["new_path"])
