@@ -179,7 +179,7 @@ def generate(url: str, n_cases: int, seed: int = 7, days: int = 365) -> None:
                    "first_contact_at, answered_at, closed_at, outcome, outcome_note, solved_by_reporter, rating, "
                    "rating_comment, rated_at, reopened_count, escalated_count, card, follow_up_sent_at, created_at, "
                    "updated_at, entered_by_id, handler_organisation_id, handler_place_id, merged_into_id, place_id, "
-                   "reporter_id, category_id, suggested_category_id")
+                   "reporter_id, category_id, suggested_category_id, suggested_ranking")
 
         def case_row(cid: int, created: dt.datetime) -> tuple:
             r = rng.random
@@ -235,7 +235,7 @@ def generate(url: str, n_cases: int, seed: int = 7, days: int = 365) -> None:
                                 contact_hash, contact_masked, is_public, priority, "merged", level, accept_due,
                                 finish_due, accepted_at, None, None, merge_at, "", "", None, "", "", None, 0, 0, 0,
                                 None, created, merge_at, entered_by, None, handler_place, merged_into, place_id,
-                                reporter, cat_id, suggested)
+                                reporter, cat_id, suggested, "[]")
 
             # Acceptance: most within the deadline; a missed one sends the case up one rung
             # (the deadline sweep), with a fresh acceptance deadline there.
@@ -341,7 +341,7 @@ def generate(url: str, n_cases: int, seed: int = 7, days: int = 365) -> None:
                     v["answered_at"], v["closed_at"], v["outcome"], "已处理" if v["outcome"] else "", v["solved"],
                     v["rating"], "", v["rated_at"], v["reopened"], v["escalated"], v["card"], v["follow_up"],
                     created, last, v["entered_by"], None, v["handler_place"], None, v["place_id"], v["reporter"],
-                    v["cat_id"], v["suggested"])
+                    v["cat_id"], v["suggested"], "[]")
 
         with conn.cursor() as cur:
             with timed(f"copy {n_cases:,} cases", timings):

@@ -66,12 +66,17 @@ def tally(frozen: Mapping, counts: Mapping, totals: Mapping | None = None) -> di
         by_option = {int(k): _weights(v) for k, v in (c.get("options") or {}).items()}
         real = {o["id"]: by_option.get(o["id"], (0, 0)) for o in m["options"]}
         deemed = {o["id"]: (0, 0) for o in m["options"]}
-        deemed_to = None
+        deemed_to, deemed_for = None, []
         if frozen.get("deemed") and m["kind"] in ("ordinary", "special"):
             deemed_to = _majority(m, real, uses_area)
-            if deemed_to is not None:
-                deemed[deemed_to] = (total_heads - part_heads, total_area - part_area)
-        d_heads, d_area = deemed[deemed_to] if deemed_to is not None else (0, 0)
+            deemed_for = [deemed_to] if deemed_to is not None else []
+        elif frozen.get("deemed") and m["kind"] == "election":
+            deemed_for = _majority_slate(frozen, m, c, totals)
+        silent = (total_heads - part_heads, total_area - part_area)
+        for option_id in deemed_for:
+            deemed[option_id] = silent
+        # A silent owner is one deemed ballot however many candidates it approves.
+        d_heads, d_area = silent if deemed_for else (0, 0)
         base_heads, base_area = part_heads + d_heads, part_area + d_area
 
         quorum_heads = meets(base_heads, total_heads, q_num, q_den, False)
@@ -100,13 +105,14 @@ def tally(frozen: Mapping, counts: Mapping, totals: Mapping | None = None) -> di
                              "real_heads": part_heads, "real_area": part_area,
                              "deemed_heads": d_heads, "deemed_area": d_area},
             "quorum": {"need": [q_num, q_den], "heads_ok": quorum_heads, "area_ok": quorum_area, "met": quorum_met},
-            "options": options, "deemed_to": deemed_to,
+            "options": options, "deemed_to": deemed_to, "deemed_for": deemed_for,
         }
         _decide(result, m, frozen, quorum_met)
-        if deemed_to is not None:
+        if deemed_for:
             # The same decision on ballots really cast alone, shown beside it.
             alone = tally({**frozen, "deemed": False, "matters": [m]}, {m["id"]: c}, totals)["matters"][0]
             result["passed_on_real_ballots"] = alone["passed"]
+            result["elected_on_real_ballots"] = alone["elected"]
         matters.append(result)
     return {"totals": {"heads": total_heads, "area": total_area}, "uses_area": uses_area, "matters": matters}
 
@@ -124,6 +130,24 @@ def _majority(m: Mapping, real: Mapping, uses_area: bool):
     if dh > ah and (da > aa or not uses_area):
         return disagree
     return None
+
+
+def _majority_slate(frozen: Mapping, m: Mapping, c: Mapping, totals: Mapping) -> list:
+    """The candidates silent owners are deemed to approve in an election.
+
+    "Follow the majority" on an approval ballot: a silent owner is deemed to cast the ballot
+    the owners who voted chose together, i.e. to approve exactly the candidates whom the
+    ballots really cast elect on their own: each with more than half (the matter's own
+    threshold) of the voters' heads and area, ranked, at most the number of seats. So a deemed
+    ballot is a valid ballot (never more approvals than seats) and approves nobody the voters
+    did not elect. A place decided by the tie-break draw or left to a run-off is not the
+    majority's choice: nobody is deemed to approve the tied candidates. The quorum is not asked
+    here (reaching it is what the deemed ballots are for); an empty slate means no deemed
+    ballots at all, as for a matter without a clear majority."""
+    voters_only = {**frozen, "deemed": False, "quorum": [0, 1], "matters": [m]}
+    alone = tally(voters_only, {m["id"]: c}, totals)["matters"][0]
+    drawn = set(alone["draw"]["order"][: alone["draw"]["seats"]]) if alone["draw"] else set()
+    return [option_id for option_id in alone["elected"] if option_id not in drawn]
 
 
 def _decide(result: dict, m: Mapping, frozen: Mapping, quorum_met: bool) -> None:

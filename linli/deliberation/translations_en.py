@@ -199,6 +199,10 @@ TRANSLATIONS = {
     "其中 %(h)s 名未投票业主按议事规则视为同意多数意见（未计为其本人投票）":
         "Of these, %(h)s owners who did not vote are deemed to follow the majority under the rules "
         "of procedure (not counted as their own ballots)",
+    "其中 %(h)s 名未投票业主按议事规则视为赞成已投票业主选出的候选人（未计为其本人投票；同票抽签或须另行选举的席位不计视为票）":
+        "Of these, %(h)s owners who did not vote are deemed, under the rules of procedure, to approve the "
+        "candidates the voting owners elected (not counted as their own ballots; no deemed ballots for a place "
+        "decided by lot or left to a run-off)",
     "门槛": "Threshold",
     "同票抽签，种子 %(seed)s（可复核）": "Tie drawn by lot, seed %(seed)s (reproducible)",
     "得票相同者须另行选举": "Tied candidates go to a run-off",

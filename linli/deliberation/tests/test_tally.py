@@ -164,3 +164,64 @@ def test_household_vote_counts_heads_only():
     fr = frozen(heads=5, area=0, vote_kind="household", quorum=(0, 1))
     m = matter(fr, counts((4, 0), agree=(3, 0), disagree=(1, 0)))
     assert m["passed"] and m["options"][0]["area_ok"]
+
+
+# Deemed votes in elections. "Follow the majority" on an approval ballot: a silent owner is
+# deemed to approve exactly the candidates the ballots really cast elect on their own (more
+# than half of the voters' heads and area each, ranked, at most the seats), never a tied place.
+
+def deemed_election(seats=2, tie_break="area"):
+    return frozen("election", heads=10, area=100000, seats=seats, options=CANDIDATES, deemed=True,
+                  tie_break=tie_break)
+
+
+def test_election_silent_owners_approve_the_voters_slate_and_lift_the_quorum():
+    # 6 owners, 600 m² vote: 甲 5/500, 乙 4/400, 丙 2/200. Among voters 甲 and 乙 each have more
+    # than half of 6 heads (>3) and of 600 m² (>300): the slate is 甲, 乙. The 4 silent owners,
+    # 400 m², are one deemed ballot each for 甲 and 乙: 甲 9/10 900 m², 乙 8/10 800 m², 丙 2/10.
+    m = matter(deemed_election(), counts((6, 60000), {21: (5, 50000), 22: (4, 40000), 23: (2, 20000)}))
+    assert m["deemed_for"] == [21, 22]
+    by_id = {o["id"]: o for o in m["options"]}
+    assert (by_id[21]["deemed_heads"], by_id[21]["deemed_area"]) == (4, 40000)
+    assert (by_id[22]["deemed_heads"], by_id[22]["deemed_area"]) == (4, 40000)
+    assert by_id[23]["deemed_heads"] == 0 and by_id[23]["heads"]["count"] == 2
+    assert by_id[21]["heads"]["count"] == 9 and by_id[22]["area"]["count"] == 80000
+    # Silent owners count once each as participants, not once per candidate.
+    assert (m["participants"]["real_heads"], m["participants"]["deemed_heads"]) == (6, 4)
+    assert m["participants"]["heads"]["count"] == 10 and m["participants"]["area"]["count"] == 100000
+    assert m["quorum"]["met"] and m["elected"] == [21, 22] and m["outcome"] == "elected"
+    # On ballots really cast alone 6/10 owners is short of two thirds (18 < 20): nobody elected.
+    assert m["passed_on_real_ballots"] is False and m["elected_on_real_ballots"] == []
+
+
+def test_election_deemed_ballot_never_approves_more_candidates_than_seats():
+    # One seat; 甲 and 乙 both have a majority of the voters, 甲 more: silent owners approve 甲 only.
+    m = matter(deemed_election(seats=1), counts((6, 60000), {21: (5, 50000), 22: (4, 40000)}))
+    assert m["deemed_for"] == [21]
+    by_id = {o["id"]: o for o in m["options"]}
+    assert by_id[22]["deemed_heads"] == 0 and by_id[22]["heads"]["count"] == 4
+    assert m["elected"] == [21] and by_id[21]["heads"]["count"] == 9
+
+
+def test_election_silent_owners_follow_nobody_on_a_tied_place():
+    # Two seats; 甲 5/500 leads, 乙 and 丙 tie at 4/400 for the second seat (a draw among voters):
+    # silent owners approve 甲 only, so 乙 and 丙 stay at 4/10 (not more than half) and the seat
+    # stays open for a new election rather than being filled by deemed ballots after a lottery.
+    m = matter(deemed_election(), counts((6, 60000), {21: (5, 50000), 22: (4, 40000), 23: (4, 40000)}))
+    assert m["deemed_for"] == [21]
+    assert m["elected"] == [21] and m["open_seats"] == 1 and m["draw"] is None
+
+
+def test_election_candidate_without_the_voters_area_majority_gets_no_deemed_ballots():
+    # 乙 has 4 of 6 voters (>3) but only 300 of 600 m² (not more than half): not on the slate.
+    m = matter(deemed_election(), counts((6, 60000), {21: (5, 50000), 22: (4, 30000)}))
+    assert m["deemed_for"] == [21]
+    by_id = {o["id"]: o for o in m["options"]}
+    assert by_id[22]["deemed_area"] == 0 and not by_id[22]["reaches"]
+    assert m["elected"] == [21] and m["outcome"] == "partly_elected"
+
+
+def test_election_with_no_candidate_reaching_the_voters_majority_has_no_deemed_ballots():
+    m = matter(deemed_election(), counts((6, 60000), {21: (3, 30000), 22: (3, 30000)}))
+    assert m["deemed_for"] == [] and m["participants"]["deemed_heads"] == 0
+    assert m["outcome"] == "no_quorum"
