@@ -311,6 +311,8 @@ def race_behind_a_lock(hold, calls, *, timeout: float = RACE_TIMEOUT):
 
     from linli.core.errors import DomainError
 
+    # pg_stat_activity read inside a transaction is a snapshot that never changes.
+    assert not connection.in_atomic_block, "race from a transaction=True test"
     holder_ready, release = threading.Event(), threading.Event()
     pids, pid_lock = set(), threading.Lock()
     barrier = threading.Barrier(len(calls))
