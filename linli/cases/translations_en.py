@@ -48,4 +48,5 @@ TRANSLATIONS = {
     "结果说明（“非本级职责”“无法解决”时必填，反映人可见）":
         "Note on the outcome (required for 'not our responsibility' and 'cannot be solved'; the reporter can read it)",
     "评价（可选，办理人员可见）": "Comment (optional, the handling staff can read it)",
+    "所在地点调整，改由%(to)s办理（原为%(from)s）": "The place was moved: now handled by %(to)s (was %(from)s)",
 }

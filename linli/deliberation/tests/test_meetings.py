@@ -6,7 +6,6 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from linli.core.actors import SYSTEM
 from linli.core.errors import Conflict, Forbidden, Invalid
 from linli.core.models import DomainEvent
 from linli.deliberation import selectors_meetings
