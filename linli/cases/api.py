@@ -322,20 +322,21 @@ def _action(path: str, summary: str, schema=None):
     committed write (issue 10 §4)."""
 
     def register(fn):
+        def act(request, case_id, payload):
+            with transaction.atomic():
+                fn(request, case_id, payload)
+                return _detail(request.user, _get_case(request, case_id))
+
         if schema is None:
             @router.post(f"/cases/{{case_id}}/{path}", response={200: CaseDetailOut, **ERRORS}, summary=summary,
                          operation_id=f"case_{path.replace('-', '_')}")
             def endpoint(request, case_id: int = PATH_ID):
-                with transaction.atomic():
-                    fn(request, case_id, None)
-                    return _detail(request.user, _get_case(request, case_id))
+                return act(request, case_id, None)
         else:
             @router.post(f"/cases/{{case_id}}/{path}", response={200: CaseDetailOut, **ERRORS}, summary=summary,
                          operation_id=f"case_{path.replace('-', '_')}")
             def endpoint(request, payload: schema, case_id: int = PATH_ID):
-                with transaction.atomic():
-                    fn(request, case_id, payload)
-                    return _detail(request.user, _get_case(request, case_id))
+                return act(request, case_id, payload)
         return fn
 
     return register

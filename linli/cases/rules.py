@@ -168,16 +168,15 @@ def _status(*statuses) -> Callable:
 
 
 def _handler(actor, case, **_kw):
+    if case.level == Level.DEPARTMENT:
+        return None if is_handler(actor, case) else _required(actor, Verb.CASE_DISPATCH, case)
     # The case itself in the actor's scope first: a handler place is where the work sits,
     # not a permit. A case whose place moved away is out of the old handlers' reach even if a
     # stale handler place still names them, and they learn nothing of it (not found), before
     # anything is written.
-    if case.level != Level.DEPARTMENT and not allowed(actor, Verb.CASE_VIEW, case):
-        return NotFound(_("未找到该记录，或不在您的管辖范围内"), code="not_found")
-    if is_handler(actor, case):
-        return None
-    if case.level == Level.DEPARTMENT:
-        return _required(actor, Verb.CASE_DISPATCH, case)
+    failure = _view(actor, case)
+    if failure is not None or is_handler(actor, case):
+        return failure
     return Forbidden(_("此诉求不由您办理"), code="not_handler")
 
 
