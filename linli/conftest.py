@@ -66,6 +66,13 @@ def city(db):
 
 
 @pytest.fixture
+def people(city):
+    """The case cast (linli.testing.CASE_CAST: resident to street official) made before the
+    test runs; any other cast member (`people["vet"]`, `people["vet_org"]`) on first read."""
+    return city.people()
+
+
+@pytest.fixture
 def system():
     from linli.core.actors import SYSTEM
 

@@ -36,8 +36,7 @@ def _seed(city):
 
 def test_hot_spot_map_without_tiles_stays_on_this_machine(page, live_server, city):
     third = _seed(city)
-    official = city.user_with("street_official", at=city.street, name="街道督办")
-    login_as(page, live_server, official)
+    login_as(page, live_server, city.person("street_official"))
     outside = block_the_outside(page)
 
     page.goto_path(f"/cases/hot-spots/?under={city.community.pk}")
@@ -52,6 +51,8 @@ def test_hot_spot_map_without_tiles_stays_on_this_machine(page, live_server, cit
     # shaded by count: the busiest grid darkest, the empty one pale grey
     fills = sorted(paths.evaluate_all("els => els.map(e => e.getAttribute('fill'))"))
     assert fills == sorted(["#a50f15", "#fee5d9", "#f3f4f6"])
+    # the third grid, without a case, is on the map in pale grey (and below, not in the table)
+    assert page.locator(f"#hot-map path[data-name='{third.name}']").get_attribute("fill") == "#f3f4f6"
 
     legend = page.locator("#hot-legend")
     assert legend.is_visible()
@@ -64,6 +65,7 @@ def test_hot_spot_map_without_tiles_stays_on_this_machine(page, live_server, cit
     assert rows.nth(0).locator("th").inner_text() == "第一网格"
     assert rows.nth(0).locator("td.total").inner_text() == "5"
     assert rows.nth(1).locator("td.total").inner_text() == "1"
+    assert third.name not in page.locator("#hot-spots").inner_text()
     screenshot(page, "hot-spots-map")
 
     # tap the busiest grid: its name and counts by category
@@ -83,7 +85,6 @@ def test_hot_spot_map_without_tiles_stays_on_this_machine(page, live_server, cit
     page.wait_for_function("document.getElementById('hot-map-status').textContent.length > 0")
     assert "还没有登记边界" in page.locator("#hot-map-status").inner_text()
     assert page.locator("#hot-spots tbody tr").first.locator("th").inner_text() == "汉都华府二期"
-    assert third.pk  # the third grid appeared above only on the map
 
     assert outside == [], f"requests left this machine: {outside}"
 
@@ -92,8 +93,7 @@ def test_hot_spot_map_loads_configured_tiles(page, live_server, city, settings):
     """With LINLI_MAP_TILES_URL set, the base map comes from there (here: this server)."""
     _seed(city)
     settings.LINLI_MAP_TILES_URL = live_server.url + "/static/no-tiles/{z}/{x}/{y}.png"
-    official = city.user_with("street_official", at=city.street)
-    login_as(page, live_server, official)
+    login_as(page, live_server, city.person("street_official"))
     outside = block_the_outside(page)
     tile_requests: list[str] = []
     page.on("request", lambda r: tile_requests.append(r.url) if "/static/no-tiles/" in r.url else None)
@@ -106,8 +106,7 @@ def test_hot_spot_map_loads_configured_tiles(page, live_server, city, settings):
 
 def test_figures_page_on_a_phone(page, live_server, city):
     _seed(city)
-    official = city.user_with("street_official", at=city.street)
-    login_as(page, live_server, official)
+    login_as(page, live_server, city.person("street_official"))
     outside = block_the_outside(page)
     page.goto_path("/cases/figures/")
     assert page.locator("h1").inner_text().startswith("东城街道 办理指标")
@@ -153,8 +152,7 @@ def test_hot_spot_map_on_a_phone_labels_fits_and_keeps_the_popup_clear(page, liv
     """390 px: the table comes before the map; every grid is named on the map with its count; the
     view holds every polygon; the popup of a grid in the corner of the zoom buttons is not covered."""
     _seed(city)
-    official = city.user_with("street_official", at=city.street)
-    login_as(page, live_server, official)
+    login_as(page, live_server, city.person("street_official"))
     outside = block_the_outside(page)
     page.goto_path(f"/cases/hot-spots/?under={city.community.pk}")
     page.wait_for_selector("#hot-map[data-ready='true']")
@@ -201,8 +199,7 @@ def test_hot_spot_map_of_a_street_is_not_a_strip_of_tiny_squares(page, live_serv
     far = place_services.create_place(actor=SYSTEM, parent_id=city.street.pk, kind_code="community", name="北关社区")
     place_services.create_place(actor=SYSTEM, parent_id=far.pk, kind_code="grid", name="北关网格",
                                 boundary=square(104.52, 34.18, size=0.0006))
-    official = city.user_with("street_official", at=city.street)
-    login_as(page, live_server, official)
+    login_as(page, live_server, city.person("street_official"))
     outside = block_the_outside(page)
     page.goto_path(f"/cases/hot-spots/?under={city.street.pk}&kind=grid")
     page.wait_for_selector("#hot-map[data-ready='true']")

@@ -14,24 +14,6 @@ from linli.testing import api_headers
 HERE = (30.000000, 103.000000)
 
 
-@pytest.fixture
-def people(city):
-    return {
-        "resident": city.user_with("resident", at=city.dwelling, name="李大爷"),
-        "neighbour": city.user_with("resident", at=city.dwelling, name="杨大姐"),
-        "stranger": city.user_with("resident", at=city.other_dwelling, name="王云川"),
-        "building_head": city.user_with("building_head", at=city.building, name="万玉廷"),
-        "grid_worker": city.user_with("grid_worker", at=city.grid, name="向劲松"),
-        "other_grid_worker": city.user_with("grid_worker", at=city.other_grid, name="王艳"),
-        "community_worker": city.user_with("community_worker", at=city.community, name="郑大海"),
-    }
-
-
-def report(user, place, text, *, public=True, lat=None, lng=None, **kw):
-    return services.submit_case(actor=user, text=text, channel="resident", place_id=place.pk, is_public=public,
-                                lat=lat, lng=lng, **kw)
-
-
 def test_text_measure_treats_paraphrases_as_close_and_other_problems_as_far():
     a = shingles("3栋门口的井盖坏了，晚上很危险")
     assert cosine(a, shingles("3栋门口井盖坏了好几天了")) > 0.4
@@ -41,9 +23,9 @@ def test_text_measure_treats_paraphrases_as_close_and_other_problems_as_far():
 
 
 def test_similar_open_cases_in_the_same_compound(city, people):
-    original = report(people["resident"], city.dwelling, "1栋门口的井盖坏了，晚上很危险")
-    report(people["resident"], city.dwelling, "楼上装修噪音太大，晚上睡不着")
-    elsewhere = report(people["stranger"], city.other_dwelling, "1栋门口的井盖坏了，晚上很危险")
+    original = city.report("resident", "1栋门口的井盖坏了，晚上很危险", category=None, is_public=True)
+    city.report("resident", "楼上装修噪音太大，晚上睡不着", category=None, is_public=True)
+    elsewhere = city.report("other_resident", "1栋门口的井盖坏了，晚上很危险", category=None, is_public=True)
     found = selectors.similar_open_cases(people["neighbour"], text="1栋门口井盖坏了好几天了", place=city.building)
     assert [c.pk for c in found] == [original.pk]  # not the noise, not the other compound
     assert found[0].similarity > 0.4
@@ -51,10 +33,10 @@ def test_similar_open_cases_in_the_same_compound(city, people):
 
 
 def test_a_point_finds_cases_within_100_metres_and_not_beyond(city, people):
-    near = report(people["stranger"], city.other_dwelling, "路灯不亮了，晚上黑漆漆的", lat=HERE[0] + 0.0006,
-                  lng=HERE[1])  # ~67 m north, in another compound
-    report(people["stranger"], city.other_dwelling, "路灯不亮了，晚上黑漆漆的", lat=HERE[0] + 0.0012,
-           lng=HERE[1])  # ~134 m: inside no radius
+    near = city.report("other_resident", "路灯不亮了，晚上黑漆漆的", lat=HERE[0] + 0.0006,
+                            lng=HERE[1], category=None, is_public=True)  # ~67 m north, in another compound
+    city.report("other_resident", "路灯不亮了，晚上黑漆漆的", lat=HERE[0] + 0.0012,
+                lng=HERE[1], category=None, is_public=True)  # ~134 m: inside no radius
     found = selectors.similar_open_cases(people["resident"], text="这边路灯不亮，晚上太黑了", lat=HERE[0], lng=HERE[1])
     assert [c.pk for c in found] == [near.pk]
     assert 60 <= found[0].distance_m <= 75
@@ -62,8 +44,8 @@ def test_a_point_finds_cases_within_100_metres_and_not_beyond(city, people):
 
 def test_closed_merged_and_private_cases_are_not_offered(city, people):
     worker = people["grid_worker"]
-    private = report(people["resident"], city.dwelling, "小区门口车辆乱停乱放，堵住了消防通道", public=False)
-    closed = report(people["resident"], city.dwelling, "小区门口车辆乱停乱放，堵住了消防通道")
+    private = city.report("resident", "小区门口车辆乱停乱放，堵住了消防通道", category=None, is_public=False)
+    closed = city.report("resident", "小区门口车辆乱停乱放，堵住了消防通道", category=None, is_public=True)
     services.accept_case(actor=worker, case_id=closed.pk)
     services.answer_case(actor=worker, case_id=closed.pk, answer="已劝离")
     services.close_case(actor=people["community_worker"], case_id=closed.pk, outcome="solved")
@@ -80,17 +62,17 @@ def test_closed_merged_and_private_cases_are_not_offered(city, people):
 
 def test_me_too_then_merge_makes_the_duplicates_reporter_follow_the_original(city, people):
     worker = people["grid_worker"]
-    original = report(people["resident"], city.dwelling, "2单元楼道灯坏了，老人上下楼看不见")
-    dup = report(people["neighbour"], city.dwelling, "2单元楼道的灯坏了好几天")
+    original = city.report("resident", "2单元楼道灯坏了，老人上下楼看不见", category=None, is_public=True)
+    dup = city.report("neighbour", "2单元楼道的灯坏了好几天", category=None, is_public=True)
     found = selectors.similar_open_cases(worker, text=dup.text, place=dup.place, exclude_id=dup.pk)
     assert [c.pk for c in found] == [original.pk]
-    services.me_too(actor=people["stranger"], case_id=original.pk)
+    services.me_too(actor=people["other_resident"], case_id=original.pk)
     with pytest.raises(Forbidden):  # merging is the community's call (case.dispatch)
         services.merge_case(actor=worker, case_id=dup.pk, into_id=original.pk)
     services.merge_case(actor=people["community_worker"], case_id=dup.pk, into_id=original.pk, note="同一问题")
     dup.refresh_from_db()
     assert dup.status == Case.Status.MERGED and dup.merged_into_id == original.pk
-    assert set(original.supporters.values_list("user_id", flat=True)) == {people["stranger"].pk,
+    assert set(original.supporters.values_list("user_id", flat=True)) == {people["other_resident"].pk,
                                                                           people["neighbour"].pk}
     # The duplicate's reporter now sees the original and its outcome.
     assert selectors.visible_cases(people["neighbour"]).filter(pk=original.pk).exists()
@@ -99,7 +81,7 @@ def test_me_too_then_merge_makes_the_duplicates_reporter_follow_the_original(cit
 
 
 def test_similar_endpoint(client, city, people):
-    original = report(people["resident"], city.dwelling, "1栋门口的井盖坏了，晚上很危险")
+    original = city.report("resident", "1栋门口的井盖坏了，晚上很危险", category=None, is_public=True)
     headers = api_headers(people["neighbour"])
     r = client.get("/api/v1/cases/similar", {"text": "门口井盖坏了", "place_id": city.dwelling.pk}, **headers)
     assert r.status_code == 200, r.content
@@ -114,7 +96,7 @@ def test_similar_endpoint(client, city, people):
 
 def test_similar_reads_a_constant_number_of_queries(city, people, django_assert_max_num_queries):
     for i in range(25):
-        report(people["resident"], city.dwelling, f"{i}号车位被占，车辆乱停乱放")
+        city.report("resident", f"{i}号车位被占，车辆乱停乱放", category=None, is_public=True)
     # The compound, the model's key, the categories (the suggestion), the candidates.
     with django_assert_max_num_queries(6):
         found = selectors.similar_open_cases(people["grid_worker"], text="车位被占，车辆乱停乱放", place=city.dwelling,
@@ -123,13 +105,13 @@ def test_similar_reads_a_constant_number_of_queries(city, people, django_assert_
 
 
 def test_the_suggestion_is_kept_when_the_reporter_chooses(city, people):
-    case = report(people["resident"], city.dwelling, "楼道里堆满杂物，扶手也坏了", category_code="noise")
+    case = city.report("resident", "楼道里堆满杂物，扶手也坏了", category="noise", is_public=True)
     assert case.category.code == "noise" and case.suggested_category.code == "stairwell"
     assert not case.events.filter(kind=CaseEvent.Kind.CLASSIFIED).exists()
 
 
 def test_a_handler_corrects_the_category_and_an_unaccepted_case_is_routed_again(city, people):
-    case = report(people["resident"], city.dwelling, "楼道里堆满杂物，扶手也坏了")
+    case = city.report("resident", "楼道里堆满杂物，扶手也坏了", category=None, is_public=True)
     assert case.category.code == "stairwell" and case.level == "building"
     services.classify_case(actor=people["building_head"], case_id=case.pk, category_code="parking",
                            note="其实是电动车停在楼道")
@@ -146,7 +128,7 @@ def test_a_handler_corrects_the_category_and_an_unaccepted_case_is_routed_again(
 
 
 def test_classify_refuses_bad_input_and_outsiders(city, people):
-    case = report(people["resident"], city.dwelling, "楼道里堆满杂物，扶手也坏了")
+    case = city.report("resident", "楼道里堆满杂物，扶手也坏了", category=None, is_public=True)
     with pytest.raises(Invalid) as exc:
         services.classify_case(actor=people["building_head"], case_id=case.pk, category_code="no-such")
     assert exc.value.field == "category"
@@ -189,9 +171,9 @@ def test_spots_are_normalised():
 
 
 def test_similar_open_cases_offers_the_same_lamp_and_not_the_next_buildings(city, people):
-    same = report(people["resident"], city.dwelling, "小区东门那盏灯晚上不亮")
-    report(people["resident"], city.dwelling, "西门路灯坏了，晚上黑乎乎的")
-    report(people["resident"], city.dwelling, "东门的井盖松了，晚上走路很危险")
+    same = city.report("resident", "小区东门那盏灯晚上不亮", category=None, is_public=True)
+    city.report("resident", "西门路灯坏了，晚上黑乎乎的", category=None, is_public=True)
+    city.report("resident", "东门的井盖松了，晚上走路很危险", category=None, is_public=True)
     found = selectors.similar_open_cases(people["neighbour"], text="东门路灯坏了，晚上黑乎乎的", place=city.dwelling,
                                          categories=["streetlight"])
     assert [c.pk for c in found] == [same.pk]

@@ -50,39 +50,23 @@ def _child_row(html: str, place_id: int) -> dict[str, tuple[int, str]]:
     return {key: (int(n), rate) for key, n, rate in cells}
 
 
-@pytest.fixture
-def people(city):
-    return {
-        "resident": city.user_with("resident", at=city.dwelling),
-        "other_resident": city.user_with("resident", at=city.other_dwelling),
-        "worker": city.user_with("grid_worker", at=city.grid),
-        "other_worker": city.user_with("grid_worker", at=city.other_grid),
-        "secretary": city.user_with("community_secretary", at=city.community),
-        "street": city.user_with("street_official", at=city.street),
-    }
-
-
 def _seed(city, people):
     """Cases in both grids: handled and rated, one not satisfied (reopened), one duplicate
     merged into another, one untouched."""
-    res, worker = people["resident"], people["worker"]
+    res = people["resident"]
     done = []
     for rating in ("satisfied", "unsatisfied", None):
-        case = services.submit_case(actor=res, text="小区门口车辆乱停乱放", channel="resident",
-                                    place_id=city.dwelling.pk, category_code="parking")
-        services.accept_case(actor=worker, case_id=case.pk)
-        services.answer_case(actor=worker, case_id=case.pk, answer="已劝导挪车")
-        services.close_case(actor=res, case_id=case.pk, outcome="solved")
+        case = city.report(res, "小区门口车辆乱停乱放", category="parking")
+        city.handle(case, people["grid_worker"], "已劝导挪车")
+        city.verify(case, res)
         if rating:
             services.rate_case(actor=res, case_id=case.pk, rating=rating, solved=rating == "satisfied")
         done.append(case)
-    original = services.submit_case(actor=people["other_resident"], text="楼道灯坏了一个月", channel="resident",
-                                    place_id=city.other_dwelling.pk, category_code="stairwell")
-    dup = services.submit_case(actor=people["other_resident"], text="楼道的灯还是不亮", channel="resident",
-                               place_id=city.other_dwelling.pk, category_code="stairwell")
-    services.merge_case(actor=people["secretary"], case_id=dup.pk, into_id=original.pk)
-    services.submit_case(actor=people["street"], text="社区公寓门口垃圾堆放", channel="patrol",
-                         place_id=city.community_dwelling.pk, category_code="garbage")
+    original = city.report("other_resident", "楼道灯坏了一个月")
+    dup = city.report("other_resident", "楼道的灯还是不亮")
+    services.merge_case(actor=people["community_secretary"], case_id=dup.pk, into_id=original.pk)
+    city.report("street_official", "社区公寓门口垃圾堆放", channel="patrol", at=city.community_dwelling,
+                category="garbage")
     return done
 
 
@@ -91,11 +75,11 @@ def _seed(city, people):
 
 def test_figures_on_the_page_equal_the_selectors(client, city, people):
     _seed(city, people)
-    client.force_login(people["street"])
+    client.force_login(people["street_official"])
     response = client.get(FIGURES, {"under": city.community.pk, **_window()})
     assert response.status_code == 200
     html = response.content.decode()
-    expected = selectors.figures(people["street"], under=city.community, period=_period())
+    expected = selectors.figures(people["street_official"], under=city.community, period=_period())
     assert expected["received"] == 5 and expected["merged"] == 1 and expected["reopened"] == 1
     for cell in figure_cells(expected):
         assert _figure_on_page(html, cell["key"]) == (cell["n"], cell["rate"])
@@ -105,7 +89,7 @@ def test_figures_on_the_page_equal_the_selectors(client, city, people):
     # one row per child place, the same figures as the selector run on that child
     for child in (city.grid, city.other_grid):
         row = _child_row(html, child.pk)
-        want = figure_cells(selectors.figures(people["street"], under=child, period=_period()))
+        want = figure_cells(selectors.figures(people["street_official"], under=child, period=_period()))
         assert row == {c["key"]: (c["n"], c["rate"]) for c in want}
     assert _child_row(html, city.grid.pk)["received"] == (3, "100.0%")
     assert _child_row(html, city.other_grid.pk)["merged"] == (1, "50.0%")
@@ -118,19 +102,20 @@ def test_figures_on_the_page_equal_the_selectors(client, city, people):
 
 def test_default_place_is_the_top_of_the_role_and_drill_down(client, city, people):
     _seed(city, people)
-    client.force_login(people["street"])
+    client.force_login(people["street_official"])
     response = client.get(FIGURES)
     assert response.status_code == 200
     assert response.context["place"] == city.street
     assert f'data-place="{city.community.pk}"' in response.content.decode()
 
-    client.force_login(people["worker"])
+    client.force_login(people["grid_worker"])
     response = client.get(FIGURES, _window())
     assert response.context["place"] == city.grid
     assert _figure_on_page(response.content.decode(), "received")[0] == 3
 
 
-@pytest.mark.parametrize("who, status", [("worker", 404), ("other_worker", 404), ("secretary", 404), ("street", 200)])
+@pytest.mark.parametrize("who, status", [("grid_worker", 404), ("other_grid_worker", 404), ("community_secretary", 404),
+                                         ("street_official", 200)])
 def test_scope_of_the_street(client, city, people, who, status):
     """A grid worker cannot see the street's figures (out of scope: not found)."""
     client.force_login(people[who])
@@ -140,7 +125,7 @@ def test_scope_of_the_street(client, city, people, who, status):
 
 
 def test_a_grid_worker_cannot_see_the_sibling_grid(client, city, people):
-    client.force_login(people["worker"])
+    client.force_login(people["grid_worker"])
     assert client.get(FIGURES, {"under": city.other_grid.pk}).status_code == 404
     assert client.get(FIGURES, {"under": city.grid.pk}).status_code == 200
     assert client.get(FIGURES, {"under": 99999999}).status_code == 404
@@ -174,7 +159,7 @@ def test_log_in_first(client):
     ({"under": "abc"}, "under", "地点编号无效"),
 ])
 def test_bad_period_is_a_field_error(client, city, people, query, field, message):
-    client.force_login(people["street"])
+    client.force_login(people["street_official"])
     response = client.get(FIGURES, query)
     assert response.status_code == 400
     html = response.content.decode()
@@ -212,7 +197,7 @@ def _communities(city, n: int):
 @pytest.mark.parametrize("children", [3, 12])
 def test_query_count_does_not_grow_with_children(client, city, people, children, django_assert_max_num_queries):
     _communities(city, children - 1)  # plus 石马社区
-    client.force_login(people["street"])
+    client.force_login(people["street_official"])
     # session, user, the viewer's roles, the place, its ancestors, its children, the
     # figures, the figures per child, the top bar's roles (and the scope's relation checks)
     with django_assert_max_num_queries(11):
@@ -233,11 +218,11 @@ def test_hot_spot_table_and_map_data_agree_with_the_selector(client, city, peopl
     place_services.update_place(actor=SYSTEM, place_id=city.other_grid.pk, boundary=square(104.01, 34.0))
     place_services.update_place(actor=SYSTEM, place_id=city.compound.pk, boundary=square(104.002, 34.002, 0.004))
     _seed(city, people)
-    client.force_login(people["street"])
+    client.force_login(people["street_official"])
     response = client.get(HOT_SPOTS, {"under": city.community.pk, **_window()})
     assert response.status_code == 200
     html = response.content.decode()
-    rows = selectors.hot_spots(people["street"], under=city.community, period=_period())
+    rows = selectors.hot_spots(people["street_official"], under=city.community, period=_period())
     totals = {}
     for r in rows:
         totals[r["place"].pk] = totals.get(r["place"].pk, 0) + r["count"]
@@ -272,7 +257,7 @@ def test_hot_spots_in_scope_only(client, city, people):
     place_services.update_place(actor=SYSTEM, place_id=city.grid.pk, boundary=square(104.0, 34.0))
     place_services.update_place(actor=SYSTEM, place_id=city.other_grid.pk, boundary=square(104.01, 34.0))
     _seed(city, people)
-    client.force_login(people["worker"])
+    client.force_login(people["grid_worker"])
     html = client.get(HOT_SPOTS, _window()).content.decode()
     assert re.findall(r'<tr data-place="(\d+)">', html) == [str(city.grid.pk)]
     geo = client.get(GEOJSON, _window()).json()
@@ -282,5 +267,5 @@ def test_hot_spots_in_scope_only(client, city, people):
 
 def test_tiles_url_reaches_the_map(client, city, people, settings):
     settings.LINLI_MAP_TILES_URL = "https://tiles.example.test/{z}/{x}/{y}.png"
-    client.force_login(people["street"])
+    client.force_login(people["street_official"])
     assert 'data-tiles-url="https://tiles.example.test/{z}/{x}/{y}.png"' in client.get(HOT_SPOTS).content.decode()

@@ -1,35 +1,25 @@
 import pytest
 
 from linli.cases import services
-from linli.cases.models import Case, CaseEvent
+from linli.cases.models import CaseEvent
+from linli.core.errors import NotFound
 from linli.notify.models import Notification
-
-
-@pytest.fixture
-def people(city):
-    return {
-        "resident": city.user_with("resident", at=city.dwelling, name="李大爷"),
-        "building_head": city.user_with("building_head", at=city.building, name="万玉廷"),
-        "grid_worker": city.user_with("grid_worker", at=city.grid, name="向劲松"),
-        "other_grid_worker": city.user_with("grid_worker", at=city.other_grid, name="别的网格员"),
-    }
 
 
 def test_report_escalate_answer_close_rate(city, people):
     resident, head, worker = people["resident"], people["building_head"], people["grid_worker"]
-    case = services.submit_case(actor=resident, text="楼道里堆满杂物，扶手也坏了", channel="resident",
-                                place_id=city.dwelling.pk)
+    case = city.report("resident", category=None)
     assert case.category.code == "stairwell"  # suggested from the keywords
     assert case.level == "building" and case.handler_place == city.building
     assert Notification.objects.filter(recipient=head, kind="case_new").exists()
     services.escalate_case(actor=head, case_id=case.pk, reason="需要网格协调物业")
     case.refresh_from_db()
     assert case.level == "grid" and case.handler_place == city.grid and case.status == "submitted"
-    with pytest.raises(Exception):
+    with pytest.raises(NotFound):  # the other grid's worker does not even see it
         services.accept_case(actor=people["other_grid_worker"], case_id=case.pk)
-    services.accept_case(actor=worker, case_id=case.pk)
-    services.answer_case(actor=worker, case_id=case.pk, answer="已协调物业清理并修好扶手")
-    services.close_case(actor=resident, case_id=case.pk, outcome="solved")
+    city.accept(case, worker)
+    city.answer(case, worker, "已协调物业清理并修好扶手")
+    city.verify(case, resident)
     services.rate_case(actor=resident, case_id=case.pk, rating="satisfied", solved=True)
     case.refresh_from_db()
     assert case.status == "closed" and case.rating == "satisfied"
@@ -40,12 +30,13 @@ def test_report_escalate_answer_close_rate(city, people):
 
 def test_unsatisfied_reopens_once(city, people):
     resident, worker = people["resident"], people["grid_worker"]
-    case = services.submit_case(actor=resident, text="小区门口车辆乱停乱放", channel="resident", place_id=city.dwelling.pk)
+    case = city.report("resident", "小区门口车辆乱停乱放", category=None)
     assert case.level == "grid"
     for round_ in range(2):
-        services.accept_case(actor=worker, case_id=case.pk) if round_ == 0 else None
-        services.answer_case(actor=worker, case_id=case.pk, answer="已劝导")
-        services.close_case(actor=resident, case_id=case.pk, outcome="partly", note="部分车辆已挪走")
+        if round_ == 0:
+            city.accept(case, worker)
+        city.answer(case, worker, "已劝导")
+        city.verify(case, resident, outcome="partly", note="部分车辆已挪走")
         services.rate_case(actor=resident, case_id=case.pk, rating="unsatisfied", comment="还是很多车")
         case.refresh_from_db()
     assert case.reopened_count == 1 and case.status == "closed"

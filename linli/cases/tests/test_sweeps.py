@@ -3,22 +3,22 @@ and `manage.py scheduler`, under frozen time; races on PostgreSQL."""
 
 import datetime as dt
 import signal
-import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
+from linli.accounts.models import User
 from linli.cases import services, sweeps, tasks
 from linli.cases.models import Case, CaseEvent, RoutingRule
 from linli.core.actors import SYSTEM
 from linli.core.management.commands.scheduler import Job, Scheduler
 from linli.notify import tasks as notify_tasks
 from linli.notify.models import Notification
+from linli.testing import oks, race_behind_a_lock, row_lock
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)  # a Monday morning
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -30,21 +30,9 @@ def clock():
         yield traveller
 
 
-@pytest.fixture
-def people(city):
-    return {
-        "resident": city.user_with("resident", at=city.dwelling, name="李大爷"),
-        "grid_worker": city.user_with("grid_worker", at=city.grid, name="向劲松"),
-        "community_worker": city.user_with("community_worker", at=city.community, name="社区工作者"),
-        "street_official": city.user_with("street_official", at=city.street, name="街道干部"),
-        "district_official": city.user_with("street_official", at=city.district, name="区里的督办"),
-    }
-
-
-def report_parking(city, people) -> Case:
+def report_parking(city) -> Case:
     """A grid-level case (parking: accept within 24 h, finish within 3 days)."""
-    case = services.submit_case(actor=people["resident"], text="小区门口车辆乱停乱放", channel="resident",
-                                place_id=city.dwelling.pk)
+    case = city.report("resident", "小区门口车辆乱停乱放", category=None)
     assert case.category.code == "parking" and case.level == "grid" and case.handler_place == city.grid
     return case
 
@@ -64,7 +52,7 @@ def snapshot():
 
 
 def test_acceptance_deadline_escalates_one_level_once(city, people, clock):
-    case = report_parking(city, people)
+    case = report_parking(city)
     clock.move_to(case.accept_due - timedelta(minutes=1))
     assert sweeps.sweep_deadlines().changed == 0
 
@@ -88,7 +76,7 @@ def test_acceptance_deadline_escalates_one_level_once(city, people, clock):
 
 
 def test_each_missed_acceptance_goes_up_one_more_level(city, people, clock):
-    case = report_parking(city, people)
+    case = report_parking(city)
     clock.move_to(case.accept_due + timedelta(minutes=1))
     sweeps.sweep_deadlines()
     case.refresh_from_db()
@@ -101,7 +89,7 @@ def test_each_missed_acceptance_goes_up_one_more_level(city, people, clock):
 
 
 def test_an_accepted_case_is_not_escalated(city, people, clock):
-    case = report_parking(city, people)
+    case = report_parking(city)
     services.accept_case(actor=people["grid_worker"], case_id=case.pk)
     clock.move_to(case.accept_due + timedelta(hours=1))
     assert sweeps.sweep_deadlines().escalated == []
@@ -110,9 +98,9 @@ def test_an_accepted_case_is_not_escalated(city, people, clock):
 
 
 def test_street_level_gets_a_red_card_not_escalation(city, people, clock):
+    district = people["district_official"]  # on duty before the case comes in
     RoutingRule.objects.create(place=city.street, level="street")
-    case = services.submit_case(actor=people["resident"], text="街道主干道路灯不亮", channel="resident",
-                                place_id=city.dwelling.pk)
+    case = city.report("resident", "街道主干道路灯不亮", category=None)
     assert case.level == "street" and case.handler_place == city.street
     clock.move_to(case.accept_due + timedelta(minutes=1))
     report = sweeps.sweep_deadlines()
@@ -123,8 +111,8 @@ def test_street_level_gets_a_red_card_not_escalation(city, people, clock):
     card = case.events.get(kind=CaseEvent.Kind.CARD)
     assert card.data["card"] == 2 and card.data["stage"] == "accept"
     assert notified(people["street_official"], "case_card_red") == 1
-    assert notified(people["district_official"], "case_card_red") == 1  # the level above the street
-    assert notified(people["district_official"], "case_card_red", Notification.Channel.SMS) == 1
+    assert notified(district, "case_card_red") == 1  # the level above the street
+    assert notified(district, "case_card_red", Notification.Channel.SMS) == 1
 
     before = snapshot()
     clock.shift(timedelta(hours=1))
@@ -133,10 +121,10 @@ def test_street_level_gets_a_red_card_not_escalation(city, people, clock):
 
 
 def test_a_referred_case_past_acceptance_gets_a_red_card(city, people, clock):
-    staff = city.user_with("department_staff", at=city.street, name="城管")
-    case = report_parking(city, people)
-    services.refer_case(actor=SYSTEM, case_id=case.pk, organisation_id=staff.roles.get().organisation_id,
-                        reason="占道停车归城管")
+    staff = people["zongzhi"]
+    case = report_parking(city)
+    services.refer_case(actor=SYSTEM, case_id=case.pk, organisation_id=people["zongzhi_org"].pk,
+                        reason="占道停车请综治中心协调")
     clock.move_to(case.accept_due + timedelta(minutes=1))
     assert sweeps.sweep_deadlines().red == [case.pk]
     case.refresh_from_db()
@@ -149,7 +137,7 @@ def test_a_referred_case_past_acceptance_gets_a_red_card(city, people, clock):
 
 
 def test_yellow_then_red_card_and_they_stay(city, people, clock):
-    case = report_parking(city, people)
+    case = report_parking(city)
     services.accept_case(actor=people["grid_worker"], case_id=case.pk)
     limit = case.finish_due - T0  # three days
 
@@ -191,7 +179,7 @@ def test_yellow_then_red_card_and_they_stay(city, people, clock):
 
 
 def test_a_case_first_swept_after_its_deadline_gets_red_directly(city, people, clock):
-    case = report_parking(city, people)
+    case = report_parking(city)
     services.accept_case(actor=people["grid_worker"], case_id=case.pk)
     clock.move_to(case.finish_due + timedelta(days=1))
     assert sweeps.sweep_deadlines().red == [case.pk]
@@ -201,7 +189,7 @@ def test_a_case_first_swept_after_its_deadline_gets_red_directly(city, people, c
 
 
 def test_a_case_that_fails_rolls_back_whole_and_the_sweep_goes_on(city, people, clock, monkeypatch):
-    first, second = report_parking(city, people), report_parking(city, people)
+    first, second = report_parking(city), report_parking(city)
     for case in (first, second):
         services.accept_case(actor=people["grid_worker"], case_id=case.pk)
     real = services.supervisors
@@ -226,17 +214,15 @@ def test_a_case_that_fails_rolls_back_whole_and_the_sweep_goes_on(city, people, 
 # ---------------------------------------------------------------- follow-ups (回访)
 
 
-def close(case, people):
-    worker = people["grid_worker"]
-    services.accept_case(actor=worker, case_id=case.pk)
-    services.answer_case(actor=worker, case_id=case.pk, answer="已劝导车辆挪走")
-    return services.close_case(actor=people["community_worker"], case_id=case.pk, outcome="solved")
+def close(case, city):
+    city.handle(case, "grid_worker", "已劝导车辆挪走")
+    return city.verify(case, "community_worker")
 
 
 def test_follow_up_seven_days_after_closing_exactly_once(city, people, clock):
     resident = people["resident"]
-    unrated = close(report_parking(city, people), people)
-    rated = close(report_parking(city, people), people)
+    unrated = close(report_parking(city), city)
+    rated = close(report_parking(city), city)
     services.rate_case(actor=resident, case_id=rated.pk, rating="satisfied", solved=True)
 
     clock.move_to(unrated.closed_at + timedelta(days=7) - timedelta(minutes=1))
@@ -261,9 +247,8 @@ def test_follow_up_seven_days_after_closing_exactly_once(city, people, clock):
 
 
 def test_no_follow_up_for_cases_without_a_reporter_account(city, people, clock):
-    case = services.submit_case(actor=people["grid_worker"], text="巡查发现小区门口车辆乱停乱放", channel="patrol",
-                                place_id=city.compound.pk)
-    close(case, people)
+    case = city.report("grid_worker", "巡查发现小区门口车辆乱停乱放", channel="patrol", at=city.compound, category=None)
+    close(case, city)
     clock.shift(timedelta(days=8))
     assert sweeps.send_follow_ups().followed_up == []
 
@@ -272,7 +257,7 @@ def test_no_follow_up_for_cases_without_a_reporter_account(city, people, clock):
 
 
 def test_tasks_run_through_the_django_tasks_backend(city, people, clock):
-    case = report_parking(city, people)
+    case = report_parking(city)
     clock.move_to(case.finish_due + timedelta(minutes=1))
     with override_settings(TASKS=IMMEDIATE):
         result = tasks.sweep_deadlines.enqueue()
@@ -303,7 +288,7 @@ def test_scheduler_once_enqueues_each_job_and_not_twice_while_queued(db):
 
 
 def test_scheduler_run_inline_runs_the_jobs(city, people, clock):
-    case = report_parking(city, people)
+    case = report_parking(city)
     clock.move_to(case.accept_due + timedelta(minutes=1))
     call_command("scheduler", "--once", "--run-inline", verbosity=0)
     assert not DBTaskResult.objects.exists()
@@ -338,7 +323,7 @@ def test_scheduler_loop_fires_each_job_at_its_interval():
 @pytest.mark.django_db(transaction=True)
 def test_worker_runs_what_the_scheduler_enqueued(city, people):
     with time_machine.travel(T0, tick=False) as traveller:
-        case = report_parking(city, people)
+        case = report_parking(city)
         traveller.move_to(case.accept_due + timedelta(minutes=1))
         call_command("scheduler", "--once", verbosity=0)
         handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
@@ -355,39 +340,28 @@ def test_worker_runs_what_the_scheduler_enqueued(city, people):
 # ---------------------------------------------------------------- races (PostgreSQL)
 
 
-def run_in_threads(count: int, target) -> list:
-    """Start `count` threads at one barrier; each uses (and closes) its own connection."""
-    barrier = threading.Barrier(count)
-    results, errors = [None] * count, []
-
-    def worker(i):
-        try:
-            barrier.wait()
-            results[i] = target()
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
-    return results
+def racing_sweeps(count: int, sweep, notified_user) -> list:
+    """`count` sweeps at once, with proven overlap. The sweeps take case rows with SKIP LOCKED,
+    so they never wait on each other's cases; instead another connection holds the row of
+    the user every sweep notifies (a notice's foreign key takes a KEY SHARE lock on it). Each
+    sweep locks a case, acts, and stops at its first notice: the test sees ALL of them
+    waiting at once in pg_stat_activity, each holding a different case, before the row is let
+    go. Returns each sweep's report."""
+    results, waited = race_behind_a_lock(row_lock(User, notified_user.pk), [sweep] * count)
+    assert waited == count, f"only {waited} of {count} sweeps were inside a case at once"
+    return oks(results)
 
 
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_racing_sweeps_escalate_each_case_exactly_once(city, people):
     with time_machine.travel(T0, tick=False) as traveller:
-        cases = [report_parking(city, people) for _ in range(12)]
+        cases = [report_parking(city) for _ in range(12)]
         accepted = cases[:4]
         for case in accepted:  # these get red cards instead: past their handling deadline
             services.accept_case(actor=people["grid_worker"], case_id=case.pk)
         traveller.move_to(max(c.finish_due for c in cases) + timedelta(minutes=1))
-        reports = run_in_threads(4, sweeps.sweep_deadlines)
+        reports = racing_sweeps(4, sweeps.sweep_deadlines, people["grid_worker"])
     escalated = sorted(pk for r in reports for pk in r.escalated)
     red = sorted(pk for r in reports for pk in r.red)
     assert escalated == sorted(c.pk for c in cases[4:])  # each once, across all sweeps
@@ -404,9 +378,9 @@ def test_racing_sweeps_escalate_each_case_exactly_once(city, people):
 @pytest.mark.django_db(transaction=True)
 def test_racing_follow_ups_are_sent_once(city, people):
     with time_machine.travel(T0, tick=False) as traveller:
-        cases = [close(report_parking(city, people), people) for _ in range(6)]
+        cases = [close(report_parking(city), city) for _ in range(6)]
         traveller.shift(timedelta(days=8))
-        reports = run_in_threads(3, sweeps.send_follow_ups)
+        reports = racing_sweeps(3, sweeps.send_follow_ups, people["resident"])
     assert sorted(pk for r in reports for pk in r.followed_up) == sorted(c.pk for c in cases)
     assert CaseEvent.objects.filter(kind=CaseEvent.Kind.FOLLOW_UP).count() == 6
     assert Notification.objects.filter(kind="case_follow_up", channel="sms").count() == 6
