@@ -67,8 +67,16 @@ class Cast:
 
     def __init__(self, city: City):
         self.city = city
+        self.extra: dict = {}
+
+    def __setitem__(self, key: str, value) -> None:
+        # A test may keep its own things (a case it reported, its own volunteer) beside the
+        # cast; what it sets is what it reads back.
+        self.extra[key] = value
 
     def __getitem__(self, key: str):
+        if key in self.extra:
+            return self.extra[key]
         if key.endswith("_org"):
             return self.city.organisation(key[:-4])
         if key not in CAST and key not in DEPARTMENTS and key not in ALIASES:
@@ -76,7 +84,8 @@ class Cast:
         return self.city.person(key)
 
     def __contains__(self, key: str) -> bool:
-        return key in CAST or key in DEPARTMENTS or key in ALIASES
+        return key in CAST or key in DEPARTMENTS or key in ALIASES or (
+            key.endswith("_org") and key[:-4] in DEPARTMENTS)
 
 
 def _fresh_case(case):

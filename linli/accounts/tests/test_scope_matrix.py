@@ -6,6 +6,7 @@ import pytest
 from linli.accounts.roles import Role, Verb
 from linli.accounts.scope import allowed, scoped
 from linli.places.models import Household, Place, Resident
+from linli.testing import CASE_CAST, DEPARTMENTS
 
 # What each role may do inside its own place and below it: data to read, written out
 # independently of linli.accounts.roles. Above and beside, no role may do anything.
@@ -115,7 +116,7 @@ def test_department_staff_meet_residents_only_through_cases_referred_to_them(cli
     from linli.cases import services as case_services
     from linli.testing import api_headers
 
-    p = city.case_people()
+    p = city.people(*CASE_CAST, *DEPARTMENTS)
     staff, org = p["vet"], p["vet_org"]
     case = case_services.submit_case(actor=p["resident"], text="养殖场臭味太大", channel="resident",
                                      place_id=city.dwelling.pk)

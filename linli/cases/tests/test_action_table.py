@@ -11,6 +11,7 @@ from django.db import transaction
 from linli.cases import rules, services
 from linli.cases.models import Case
 from linli.core.errors import DomainError
+from linli.testing import CASE_CAST, DEPARTMENTS
 
 VIEWERS = ["resident", "other_resident", "building_head", "grid_worker", "other_grid_worker", "community_worker",
            "street_official", "env"]
@@ -78,7 +79,7 @@ def _attempt(name, user, case, p, target) -> DomainError | None:
 
 
 def test_every_button_is_shown_exactly_when_its_action_succeeds(client, city):
-    p = city.case_people()
+    p = city.people(*CASE_CAST, *DEPARTMENTS)
     cases = {status: _case_in(status, city, p) for status in STATUSES}
     # A public open case at the same place: the target of a merge, visible to every dispatcher.
     target = services.submit_case(actor=p["other_resident"], text="同一个楼道问题", channel="resident",
@@ -116,7 +117,7 @@ def test_every_button_is_shown_exactly_when_its_action_succeeds(client, city):
 def test_some_rows_of_the_table(client, city, status, viewer, expected):
     """A few rows spelled out, so a rule that shows nothing (and a service that refuses
     everything) cannot pass the table above by agreeing on "no"."""
-    p = city.case_people()
+    p = city.people(*CASE_CAST, *DEPARTMENTS)
     case = _case_in(status, city, p)
     client.force_login(p[viewer])
     shown = set(re.findall(r'id="action-([a-z-]+)"', client.get(f"/cases/{case.pk}/").content.decode()))

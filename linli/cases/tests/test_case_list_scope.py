@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from linli.cases import selectors, services
 from linli.core.actors import SYSTEM
 from linli.places import services as place_services
-from linli.testing import api_headers
+from linli.testing import CASE_CAST, DEPARTMENTS, api_headers
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def test_page_and_api_share_the_selector(world):
 
 
 def test_department_staff_list_what_was_referred(city):
-    p = city.case_people()
+    p = city.people(*CASE_CAST, *DEPARTMENTS)
     case = services.submit_case(actor=p["resident"], text="小区门口道路塌陷", channel="resident",
                                 place_id=city.dwelling.pk, category_code="road")
     assert list(selectors.case_list(p["zongzhi"])) == []

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from linli.cases import services
-from linli.testing import api_headers
+from linli.testing import CASE_CAST, DEPARTMENTS, api_headers
 
 
 @pytest.fixture
 def public_case(city):
-    p = city.case_people()
+    p = city.people(*CASE_CAST, *DEPARTMENTS)
     case = services.submit_case(actor=p["resident"], text="小区门口井盖破损很危险", channel="resident",
                                 place_id=city.dwelling.pk, is_public=True)
     services.me_too(actor=p["neighbour"], case_id=case.pk)

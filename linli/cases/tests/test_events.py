@@ -12,11 +12,12 @@ from linli.cases import services
 from linli.cases.models import CaseEvent
 from linli.core import events
 from linli.core.models import DomainEvent
+from linli.testing import CASE_CAST, DEPARTMENTS
 
 
 @pytest.fixture
 def p(city):
-    return city.case_people()
+    return city.people(*CASE_CAST, *DEPARTMENTS)
 
 
 def _answered(city, p):

@@ -9,12 +9,12 @@ from linli.cases import rules, selectors, services
 from linli.cases.models import Case, CaseEvent
 from linli.core.errors import Conflict, Forbidden
 from linli.core.models import AuditEntry
-from linli.testing import api_headers
+from linli.testing import CASE_CAST, DEPARTMENTS, api_headers
 
 
 @pytest.fixture
 def p(city):
-    return city.case_people()
+    return city.people(*CASE_CAST, *DEPARTMENTS)
 
 
 def report(p, city, **kw):

@@ -5,8 +5,8 @@ reopening, return visits, merge, me-too, the append-only timeline and the outbox
 import datetime as dt
 
 import pytest
-from django.db import transaction
 import time_machine
+from django.db import transaction
 from django.utils import timezone
 
 from linli.accounts.models import Organisation
@@ -15,11 +15,12 @@ from linli.cases.models import Case, CaseEvent, CaseSupporter, CaseTask
 from linli.core.errors import Conflict, Forbidden, Invalid, NotFound
 from linli.core.models import AppendOnlyError
 from linli.notify.models import Notification
+from linli.testing import CASE_CAST, DEPARTMENTS
 
 
 @pytest.fixture
 def p(city):
-    return city.case_people()
+    return city.people(*CASE_CAST, *DEPARTMENTS)
 
 
 def kinds(case) -> list[str]:

@@ -15,6 +15,7 @@ from PIL import Image
 from linli.cases import services
 from linli.cases.models import Case, CaseEvent, CasePhoto, CaseSupporter, CaseTask
 from linli.core.models import IdempotencyRecord
+from linli.testing import CASE_CAST
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def _media(settings, tmp_path):
 
 @pytest.fixture
 def p(city):
-    return city.case_people((("zongzhi", "综治中心"), ("env", "环保所")))
+    return city.people(*CASE_CAST, "zongzhi", "env")
 
 
 def as_(client, user):

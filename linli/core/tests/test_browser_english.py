@@ -15,7 +15,7 @@ from linli.cases.models import Case, Category
 from linli.conftest import login_as, screenshot
 from linli.core.actors import SYSTEM
 from linli.places.models import CareTag, Place, PlaceKind, Resident
-from linli.testing import block_the_outside
+from linli.testing import CASE_CAST, block_the_outside
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,7 +55,7 @@ def leftovers(page) -> list[str]:
 
 
 def test_english_pages_of_each_role_have_no_chinese_outside_user_data(page, live_server, city):
-    people = city.case_people(departments=(("env", "环保所"),))
+    people = city.people(*CASE_CAST, "env")
     people["volunteer"] = city.user_with("volunteer", at=city.building, name="志愿者小王")
     people["secretary"] = city.user_with("community_secretary", at=city.community, name="社区书记")
     case = services.submit_case(actor=people["resident"], text="楼道灯坏了好几天了", channel="resident",

@@ -31,7 +31,7 @@ def _measure(page) -> dict:
 
 
 def test_text_and_tap_targets_on_a_phone(page, live_server, city):
-    people = city.case_people(())
+    people = city.people()
     case = case_services.submit_case(actor=people["resident"], text="楼道里堆满杂物，扶手也坏了", channel="resident",
                                      place_id=city.dwelling.pk, category_code="stairwell")
     checked = {}

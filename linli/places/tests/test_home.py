@@ -32,7 +32,7 @@ def _patrol(worker, city, text):
 
 
 def test_resident_home_shows_their_requests_and_their_compounds_card(client, city):
-    people = city.case_people(())
+    people = city.people()
     secretary = city.user_with("branch_secretary", at=city.compound, name="党支部王书记")
     case = _report(people["resident"], city)
     client.force_login(people["resident"])
@@ -44,7 +44,7 @@ def test_resident_home_shows_their_requests_and_their_compounds_card(client, cit
 
 
 def test_resident_home_does_not_show_someone_elses_request(client, city):
-    people = city.case_people(())
+    people = city.people()
     _report(people["neighbour"], city, text="邻居家的狗每天半夜叫")
     client.force_login(people["resident"])
     text = _text(client.get("/"))
@@ -52,7 +52,7 @@ def test_resident_home_does_not_show_someone_elses_request(client, city):
 
 
 def test_grid_worker_home_shows_the_to_do_count_and_the_patrol_entry(client, city):
-    people = city.case_people(())
+    people = city.people()
     worker = people["grid_worker"]
     for i in range(2):
         _patrol(worker, city, text=f"楼道灯坏了第{i}次")
@@ -98,7 +98,7 @@ def test_home_counts_stay_within_the_place(client, city):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_home_on_a_phone_resident_and_grid_worker(page, live_server, city):
-    people = city.case_people(())
+    people = city.people()
     city.user_with("branch_secretary", at=city.compound, name="党支部王书记")
     _report(people["resident"], city)
     _patrol(people["grid_worker"], city, "网格内井盖松动")

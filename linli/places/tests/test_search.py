@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def p(city):
-    people = city.case_people(())
+    people = city.people()
     people["mine"] = case_services.submit_case(actor=people["resident"], text="三楼楼道灯坏了好几天", channel="resident",
                                                place_id=city.dwelling.pk, category_code="stairwell")
     people["theirs"] = case_services.submit_case(actor=people["other_resident"], text="五楼楼道灯坏了",
@@ -99,7 +99,7 @@ def test_search_needs_log_in(client):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_search_on_a_phone(page, live_server, city):
-    people = city.case_people(())
+    people = city.people()
     case = case_services.submit_case(actor=people["resident"], text="三楼楼道灯坏了好几天", channel="resident",
                                      place_id=city.dwelling.pk, category_code="stairwell")
     phone, _ = _phone_and_id(city.resident)
