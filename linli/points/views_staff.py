@@ -197,9 +197,9 @@ def _good_page(request, good: Good, community, communities, *, form=None, stock_
         "goods", community, communities, good=good, history=history, units=units,
         form=form or GoodForm(initial={"name": good.name, "price": good.price, "donor": good.donor,
                                        "description": good.description, "is_active": good.is_active}),
-        stock_form=stock_form or StockInForm(initial={"source": StockSource.DONATION if good.donor
-                                                      else StockSource.PURCHASE, "donor": good.donor}),
-        correction_form=correction_form or CorrectionForm()), status=status)
+        stock_form=stock_form or StockInForm(prefix="stock", initial={
+            "source": StockSource.DONATION if good.donor else StockSource.PURCHASE, "donor": good.donor}),
+        correction_form=correction_form or CorrectionForm(prefix="fix")), status=status)
 
 
 def _partner_units(community) -> list[str]:
@@ -224,7 +224,7 @@ def good_new(request):
     except DomainError as exc:
         return error_page(request, exc)
     form = GoodForm(request.POST or None)
-    stock_form = StockInForm(request.POST or None, initial={"source": StockSource.PURCHASE})
+    stock_form = StockInForm(request.POST or None, prefix="stock", initial={"source": StockSource.PURCHASE})
     if request.method == "POST" and form.is_valid() and stock_form.is_valid():
         d, s = form.cleaned_data, stock_form.cleaned_data
         failed = form
@@ -263,10 +263,12 @@ def good_detail(request, pk: int):
     if request.method == "GET":
         return _good_page(request, good, community, communities)
     action = request.POST.get("action")
-    forms_by_action = {"edit": GoodForm, "stock_in": StockInForm, "correct": CorrectionForm}
+    # Three forms on one page: the stock forms carry a prefix, so no two inputs share an id.
+    forms_by_action = {"edit": (GoodForm, None), "stock_in": (StockInForm, "stock"), "correct": (CorrectionForm, "fix")}
     if action not in forms_by_action:
         return error_page(request, _not_found())
-    form = forms_by_action[action](request.POST)
+    form_class, prefix = forms_by_action[action]
+    form = form_class(request.POST, prefix=prefix)
     if form.is_valid():
         d = form.cleaned_data
         try:

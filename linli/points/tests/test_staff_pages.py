@@ -146,19 +146,22 @@ def test_adding_a_good_with_its_first_stock_in_reason(client, city, staff):
     url = f"/points/manage/goods/new/{q(city.community)}"
     assert client.get(url).status_code == 200
     # stock without a reason or a donor for a donation: field errors, nothing created
-    response = client.post(url, {"name": "食用油", "price": "80", "donor": "", "is_active": "on", "quantity": "10",
-                                 "source": "donation", "donor_unit": "", "reason": ""})
+    response = client.post(url, {"name": "食用油", "price": "80", "donor": "", "is_active": "on",
+                                 "stock-quantity": "10", "stock-source": "donation", "stock-donor": "",
+                                 "stock-reason": ""})
     assert response.status_code == 400
     page = text(response)
-    assert field_errors(page, "reason") == ["入库须填写事由"]
-    assert "单位捐赠须填写捐赠单位" in page
+    assert field_errors(page, "stock-reason") == ["入库须填写事由"]
+    assert field_errors(page, "stock-donor") == ["单位捐赠须填写捐赠单位"]
+    assert field_errors(page, "donor") == []
     assert Good.objects.count() == 0 and StockEntry.objects.count() == 0
-    response = client.post(url, {"name": "", "price": "0", "quantity": "", "reason": ""})
+    response = client.post(url, {"name": "", "price": "0", "stock-quantity": "", "stock-reason": ""})
     assert response.status_code == 400
     assert field_errors(text(response), "name") == ["请填写商品名称"]
     assert field_errors(text(response), "price") == ["所需积分须为 1 至 1000000 的整数"]
     response = client.post(url, {"name": "食用油（5升）", "price": "80", "donor": "", "is_active": "on",
-                                 "quantity": "10", "source": "purchase", "reason": "2026年社区公益金采购"})
+                                 "stock-quantity": "10", "stock-source": "purchase",
+                                 "stock-reason": "2026年社区公益金采购"})
     assert response.status_code == 302
     good = Good.objects.get()
     assert (good.name, good.price, good.stock, good.donor) == ("食用油（5升）", 80, 10, "")
@@ -173,16 +176,16 @@ def test_stock_in_and_corrections_on_the_good_page_with_history(client, city, sh
     good = shop["good"]  # 5 from 县供电公司 (the fixture's first stock)
     client.force_login(staff)
     url = f"/points/manage/goods/{good.pk}/"
-    response = client.post(url, {"action": "stock_in", "quantity": "20", "source": "donation",
-                                 "donor": "麒麟区住建局", "reason": "结对共建捐赠"})
+    response = client.post(url, {"action": "stock_in", "stock-quantity": "20", "stock-source": "donation",
+                                 "stock-donor": "麒麟区住建局", "stock-reason": "结对共建捐赠"})
     assert response.status_code == 302
-    response = client.post(url, {"action": "correct", "delta": "-2", "reason": ""})
+    response = client.post(url, {"action": "correct", "fix-delta": "-2", "fix-reason": ""})
     assert response.status_code == 400
-    assert field_errors(text(response), "reason", "correct-form") == ["库存调整须填写原因"]
-    response = client.post(url, {"action": "correct", "delta": "-100", "reason": "盘点"})
+    assert field_errors(text(response), "fix-reason", "correct-form") == ["库存调整须填写原因"]
+    response = client.post(url, {"action": "correct", "fix-delta": "-100", "fix-reason": "盘点"})
     assert response.status_code == 400
-    assert field_errors(text(response), "delta", "correct-form") == ["库存不足：当前库存 25，不能减少 100"]
-    response = client.post(url, {"action": "correct", "delta": "-2", "reason": "破损报废"})
+    assert field_errors(text(response), "fix-delta", "correct-form") == ["库存不足：当前库存 25，不能减少 100"]
+    response = client.post(url, {"action": "correct", "fix-delta": "-2", "fix-reason": "破损报废"})
     assert response.status_code == 302
     good.refresh_from_db()
     assert good.stock == 23
@@ -338,8 +341,8 @@ def test_staff_of_another_community_and_residents_get_404_everywhere(client, cit
                     f"/points/manage/people/{resident.pk}/{c}"):
             assert client.get(url).status_code == 404, (who, url)
         for url, data in ((f"/points/manage/rules/{rule.pk}/active/", {"active": "0"}),
-                          (f"/points/manage/goods/{good.pk}/", {"action": "stock_in", "quantity": "5",
-                                                                "source": "purchase", "reason": "x"}),
+                          (f"/points/manage/goods/{good.pk}/", {"action": "stock_in", "stock-quantity": "5",
+                                                                "stock-source": "purchase", "stock-reason": "x"}),
                           (f"/points/manage/redemptions/{r.pk}/cancel/", {"reason": "x"}),
                           (f"/points/manage/transfers/{transfer.pk}/reverse/", {"reason": "x",
                                                                                 "community": city.community.pk}),
