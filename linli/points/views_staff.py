@@ -148,6 +148,12 @@ class GoodForm(forms.Form):
     is_active = forms.BooleanField(label=gettext_lazy("上架"), required=False, initial=True)
 
 
+class NewGoodForm(GoodForm):
+    """A new good's donor is its first stock-in's (a donation's unit, else the funds)."""
+
+    donor = None
+
+
 class StockInForm(forms.Form):
     quantity = forms.IntegerField(label=gettext_lazy("入库数量"), required=False)
     source = forms.ChoiceField(label=gettext_lazy("来源"), choices=StockSource.CHOICES, widget=forms.RadioSelect,
@@ -223,7 +229,7 @@ def good_new(request):
         community, communities = _community(request)
     except DomainError as exc:
         return error_page(request, exc)
-    form = GoodForm(request.POST or None)
+    form = NewGoodForm(request.POST or None)
     stock_form = StockInForm(request.POST or None, prefix="stock", initial={"source": StockSource.PURCHASE})
     if request.method == "POST" and form.is_valid() and stock_form.is_valid():
         d, s = form.cleaned_data, stock_form.cleaned_data
@@ -231,8 +237,9 @@ def good_new(request):
         try:
             # The good and its first stock-in are one step for the person: both or neither.
             with transaction.atomic():
+                donor = s["donor"] if s["source"] == StockSource.DONATION and s["quantity"] else ""
                 good = services.create_good(actor=request.user, community_id=community.pk, name=d["name"],
-                                            price=d["price"], donor=d["donor"], description=d["description"])
+                                            price=d["price"], donor=donor, description=d["description"])
                 if not d["is_active"]:
                     services_staff.update_good(actor=request.user, good_id=good.pk, name=good.name,
                                                price=good.price, donor=good.donor, description=good.description,

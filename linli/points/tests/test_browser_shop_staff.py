@@ -41,6 +41,7 @@ def test_staff_stock_in_resident_redeems_counter_scans_staff_sees_it(city, phone
     assert office.get_by_test_id("stock").inner_text() == "3"
     history = office.locator("#stock-history").inner_text()
     assert "县供电公司结对共建捐赠" in history and "+3 · 县供电公司 捐赠" in history
+    assert "县供电公司 捐赠" in office.get_by_test_id("good-source").inner_text()  # the good's donor
     screenshot(office, "shop-staff-good")
     good = Good.objects.get()
 
@@ -64,11 +65,11 @@ def test_staff_stock_in_resident_redeems_counter_scans_staff_sees_it(city, phone
     r = Redemption.objects.get()
     assert office.get_by_test_id(f"status-{r.pk}").inner_text() == "已领取"
     assert "李大爷" in office.locator(f"[data-redemption='{r.pk}']").inner_text()
+    screenshot(office, "shop-staff-redemptions")
     office.locator("#filters summary").click()
     office.select_option("#f-status", "held")
     office.click("#filter-submit")
     assert office.locator("[data-redemption]").count() == 0
-    screenshot(office, "shop-staff-redemptions")
     office.goto_path(f"/points/manage/goods/{good.pk}/")
     assert office.get_by_test_id("stock").inner_text() == "2"
     kinds = office.locator("#stock-history li").evaluate_all("els => els.map(e => e.dataset.kind)")
