@@ -399,3 +399,31 @@ def test_rankings_show_points_per_place_and_redemptions_per_good(client, city, s
     assert rows == [("石马社区（本级）", "50", "60"), ("第一网格", "20", "0"), ("第二网格", "20", "0")]
     by_good = page[page.index('id="by-good"'):]
     assert re.search(r"<th scope=\"row\">洗衣液</th><td>3</td><td>1</td><td>1</td><td>1</td><td>30</td>", by_good)
+
+
+def test_redemptions_list_in_constant_queries(client, city, shop, staff):
+    client.force_login(staff)
+    url = f"/points/manage/redemptions/{q(city.community)}"
+    services.restock(actor=SYSTEM, good_id=shop["good"].pk, quantity=20)
+
+    def grow():
+        for i in range(8):
+            p = city.user_with("resident", at=city.dwelling, name=f"兑换人{i}")
+            give(p, city.community, 30)
+            services.redeem(actor=p, good_id=shop["good"].pk)
+
+    page = text(same_queries(lambda: client.get(url), grow))
+    assert page.count('data-redemption="') == 8 and "兑换人7" in page
+
+
+def test_good_page_stock_errors_in_english(client, city, shop, staff, english):
+    client.force_login(staff)
+    response = client.post(f"/points/manage/goods/{shop['good'].pk}/",
+                           {"action": "stock_in", "stock-quantity": "0", "stock-source": "donation",
+                            "stock-donor": "", "stock-reason": ""}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    page = text(response)
+    assert field_errors(page, "stock-quantity") == ["The quantity must be a whole number from 1 to 100000"]
+    assert field_errors(page, "stock-donor") == ["A donation needs the donor&#x27;s name"]
+    assert field_errors(page, "stock-reason") == ["Stock coming in needs a reason"]
+    assert "Stock history" in page and "Donated by a unit" in page and "Bought from funds" in page
