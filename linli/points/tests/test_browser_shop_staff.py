@@ -77,3 +77,46 @@ def test_staff_stock_in_resident_redeems_counter_scans_staff_sees_it(city, phone
     assert "兑换占用" in office.locator("#stock-history").inner_text()
     screenshot(office, "shop-staff-stock-history")
     assert outside == []
+
+
+def test_staff_rules_and_points_by_hand_on_a_phone(city, phone):
+    staff = city.user_with("community_worker", at=city.community, name="社区干事")
+    me = city.user_with("resident", at=city.dwelling, name="李大爷")
+    office = phone(staff)
+    office.goto_path("/points/manage/rules/")
+    office.click("#new-rule")
+    office.fill("#id_name", "")
+    office.fill("#id_points", "0")
+    office.click("#save-rule")
+    assert office.locator("[data-field=name] .errorlist").inner_text() == "请填写规则名称"
+    assert office.locator("[data-field=points] .errorlist").inner_text() == "积分须为 1 至 10000 的整数"
+    screenshot(office, "shop-staff-rule-errors")
+    office.select_option("#id_trigger", "service_hour")
+    office.fill("#id_name", "志愿服务每小时")
+    office.fill("#id_points", "10")
+    office.fill("#id_daily_cap", "40")
+    office.click("#save-rule")
+    assert "积分规则已保存：志愿服务每小时" in office.locator(".messages").inner_text()
+    assert "每日上限 40" in office.locator("#rules").inner_text()
+    screenshot(office, "shop-staff-rules")
+
+    office.get_by_role("link", name="发放").click()
+    office.fill("#q", "李大")
+    office.click("#find")
+    office.get_by_test_id(f"choose-{me.pk}").click()
+    office.fill("#id_points", "30")
+    office.fill("#id_reason", "参与邻里纠纷调解")
+    office.click("#save-award")
+    assert office.get_by_test_id("balance").inner_text() == "30"
+    assert "参与邻里纠纷调解" in office.locator("#person-history").inner_text()
+    screenshot(office, "shop-staff-person")
+    office.locator("#person-history details summary").click()
+    office.locator("#person-history input[name=reason]").fill("发错了人")
+    office.locator("#person-history [data-testid^=reverse-]").click()
+    assert office.get_by_test_id("balance").inner_text() == "0"
+    assert "已冲正" in office.locator("#person-history").inner_text()
+
+    pg = phone(me)
+    pg.goto_path("/points/")
+    mine = pg.locator("main").inner_text()
+    assert "手工发放" in mine and "冲正" in mine  # the movements are named on the resident's page too
