@@ -75,6 +75,8 @@ class PointTransfer(HistoryEntry):
         REVERSAL = "reversal", _("冲正")
 
     scope_path_field = "path"
+    # The history base's kind, with this table's choices (so pages show their names).
+    kind = models.CharField(_("事件"), max_length=64, choices=Kind.choices)
 
     # A correction reverses a transfer once: the unique one-to-one says so in the database.
     reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
@@ -254,6 +256,7 @@ class StockEntry(HistoryEntry):
         ADJUST = "adjust", _("盘点调整")
 
     scope_path_field = "path"
+    kind = models.CharField(_("事件"), max_length=64, choices=Kind.choices)
 
     good = models.ForeignKey(Good, on_delete=models.PROTECT, related_name="stock_entries")
     redemption = models.ForeignKey(Redemption, null=True, blank=True, on_delete=models.PROTECT, related_name="+")

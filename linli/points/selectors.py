@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import Substr
+from django.db.models.functions import Coalesce, Substr
+from django.utils import timezone
 
 from linli.accounts.roles import Verb
 from linli.accounts.scope import scoped
+from linli.core.history import timeline
+from linli.places.models import Place
 
-from .models import Award, Good, PointAccount, PointEntry, PointTransfer, Redemption
+from .models import Award, EarningRule, Good, PointAccount, PointEntry, PointTransfer, Redemption, StockEntry
 
 
 def accounts_of(person) -> list[PointAccount]:
@@ -72,3 +75,122 @@ def figures(*, under: str, since, until) -> dict:
                                              closed_at__gte=since, closed_at__lt=until).count(),
         "pending_awards": Award.objects.filter(Q(path__startswith=under), status=Award.Status.PENDING).count(),
     }
+
+
+# ---------------------------------------------------------------- the staff's reads
+
+
+def managed_communities(actor) -> list[Place]:
+    """Communities whose rules and shop `actor` manages (the points.manage reach)."""
+    return list(scoped(actor, Place.objects.filter(kind__code="community"), Verb.POINTS_MANAGE).order_by("path")[:200])
+
+
+def month_start(now=None):
+    local = timezone.localtime(now or timezone.now())
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def rules_of(community, *, now=None) -> list[EarningRule]:
+    """A community's rules, each with the points it credited this month and to how many
+    people (one grouped query over the awards)."""
+    since = month_start(now)
+    credited = Q(awards__status=Award.Status.CREDITED, awards__credited_at__gte=since)
+    return list(EarningRule.objects.filter(community=community)
+                .annotate(month_points=Coalesce(Sum("awards__credited", filter=credited), 0),
+                          month_people=Count("awards__person", filter=credited, distinct=True))
+                .order_by("-is_active", "trigger", "id"))
+
+
+def goods_of(community) -> list[Good]:
+    """A community's goods (on sale or not), each with its redemptions held and collected."""
+    return list(Good.objects.filter(community=community)
+                .annotate(held=Count("redemptions", filter=Q(redemptions__status=Redemption.Status.HELD)),
+                          claimed=Count("redemptions", filter=Q(redemptions__status=Redemption.Status.CLAIMED)))
+                .order_by("-is_active", "name", "id"))
+
+
+def stock_history(good) -> list[StockEntry]:
+    """A good's stock entries in order, with their actors (the one timeline read)."""
+    return timeline(StockEntry.objects.filter(good=good), show_internal=True)
+
+
+def staff_redemptions(actor, *, community, status: str = "", good_id: int | None = None, since=None, until=None,
+                      limit: int = 200):
+    """Redemptions of a community's shop in the manager's scope, newest first."""
+    qs = scoped(actor, Redemption.objects.filter(good__community=community), Verb.POINTS_MANAGE)
+    if status:
+        qs = qs.filter(status=status)
+    if good_id:
+        qs = qs.filter(good_id=good_id)
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    if until is not None:
+        qs = qs.filter(created_at__lt=until)
+    return qs.select_related("good", "person").order_by("-id")[:limit]
+
+
+def people_in(community, *, query: str, limit: int = 20) -> list:
+    """People of a community (living there, holding a role there, or keeping points there)
+    whose name or full mobile number matches `query`: whom staff may give points to."""
+    from linli.accounts.models import RoleAssignment, User
+    from linli.core import pii
+
+    query = (query or "").strip()
+    if not query:
+        return []
+    members = (Q(resident__path__startswith=community.path)
+               | Q(pk__in=RoleAssignment.objects.filter(is_active=True, place__path__startswith=community.path)
+                   .values("user_id"))
+               | Q(pk__in=PointAccount.objects.filter(community=community).values("owner_id")))
+    match = Q(display_name__icontains=query)
+    if query.isdigit() and len(query) == 11:
+        match |= Q(phone_hash=pii.lookup_hash(query))
+    return list(User.objects.filter(members, match, is_active=True).order_by("display_name", "id")[:limit])
+
+
+def person_history(*, person, community, limit: int = 200) -> list[PointEntry]:
+    """A person's entries in one community for staff, newest first, each transfer with
+    whether it was reversed (one query for the entries, one for the reversals)."""
+    entries = history(person=person, community=community, limit=limit)
+    reversed_ids = set(PointTransfer.objects.filter(reverses_id__in=[e.transfer_id for e in entries])
+                       .values_list("reverses_id", flat=True))
+    for e in entries:
+        e.reversed = e.transfer_id in reversed_ids
+        e.reversible = (e.transfer.kind in (PointTransfer.Kind.AWARD, PointTransfer.Kind.MANUAL)
+                        and e.amount > 0 and not e.reversed)
+    return entries
+
+
+def flows_by_place(*, under: str, depth: int, since, until) -> list[dict]:
+    """Points earned (awards and manual awards, net of reversals) and spent (redeemed, net
+    of refunds) per place at `depth` under `under`, in a period: one grouped query. Points
+    spent in a community's shop are the community's own (its path is shorter than `depth`):
+    they come back with `place` = `under`."""
+    kinds = [PointTransfer.Kind.AWARD, PointTransfer.Kind.MANUAL, PointTransfer.Kind.REVERSAL,
+             PointTransfer.Kind.REDEEM, PointTransfer.Kind.REFUND]
+    rows = (PointEntry.objects.filter(account__kind=PointAccount.Kind.PERSON, transfer__path__startswith=under,
+                                      transfer__kind__in=kinds, at__gte=since, at__lt=until)
+            .annotate(place=Substr("transfer__path", 1, depth * 4)).values("place")
+            .annotate(earned=Coalesce(Sum("amount", filter=Q(transfer__kind__in=kinds[:3])), 0),
+                      spent=Coalesce(Sum("amount", filter=Q(transfer__kind__in=kinds[3:])), 0))
+            .order_by("place"))
+    merged: dict[str, dict] = {}
+    for r in rows:  # paths shorter than `depth` (the place itself, its shop) fold into one row
+        place = r["place"] if len(r["place"]) == depth * 4 else under
+        m = merged.setdefault(place, {"place": place, "earned": 0, "spent": 0})
+        m["earned"] += r["earned"]
+        m["spent"] -= r["spent"]
+    return sorted(merged.values(), key=lambda r: (-r["earned"], r["place"]))
+
+
+def redemptions_by_good(*, under: str, since, until) -> list[dict]:
+    """Per good under a place, redemptions made in a period: how many, collected, still
+    held, expired or cancelled, and the points collected (one grouped query)."""
+    S = Redemption.Status
+    return list(Redemption.objects.filter(path__startswith=under, created_at__gte=since, created_at__lt=until)
+                .values("good_id", "good__name", "good__community__name")
+                .annotate(total=Count("id"), claimed=Count("id", filter=Q(status=S.CLAIMED)),
+                          held=Count("id", filter=Q(status=S.HELD)),
+                          returned=Count("id", filter=Q(status__in=[S.EXPIRED, S.CANCELLED])),
+                          points=Coalesce(Sum("points", filter=Q(status=S.CLAIMED)), 0))
+                .order_by("-total", "good__name"))

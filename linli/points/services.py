@@ -197,6 +197,21 @@ def _credit_award(award_id: int) -> Award:
     return award_row
 
 
+def belongs_to(person, community: Place) -> bool:
+    """Whether `person` lives in `community`, holds a role in it, or already keeps points
+    there: the people its staff may give points to by hand."""
+    from linli.accounts.models import RoleAssignment
+
+    if PointAccount.objects.filter(owner_id=person.pk, community=community).exists():
+        return True
+    if RoleAssignment.objects.filter(user_id=person.pk, is_active=True,
+                                     place__path__startswith=community.path).exists():
+        return True
+    resident_path = (person.resident.path if getattr(person, "resident_id", None) and person.resident
+                     else "")
+    return resident_path.startswith(community.path) if resident_path else False
+
+
 @transaction.atomic
 def manual_award(*, actor, person_id: int, community_id: int, points: int, reason: str,
                  valid_days: int | None = None) -> PointTransfer:
@@ -217,6 +232,8 @@ def manual_award(*, actor, person_id: int, community_id: int, points: int, reaso
     person = User.objects.filter(pk=person_id, is_active=True).first()
     if person is None:
         raise NotFound(_("未找到该居民"), code="not_found", field="person_id")
+    if not belongs_to(person, community):
+        raise Invalid(_("该居民不在本社区"), code="person_not_in_community", field="person_id")
     account = account_for(person, community)
     account = _lock_accounts([account.pk])[account.pk]
     expires = timezone.now() + timedelta(days=valid_days) if valid_days else None
@@ -320,7 +337,7 @@ def save_rule(*, actor, community_id: int, trigger: str, name: str, points: int,
 
 @transaction.atomic
 def create_good(*, actor, community_id: int, name: str, price: int, stock: int = 0, donor: str = "",
-                description: str = "") -> Good:
+                description: str = "", stock_reason: str = "") -> Good:
     community = Place.objects.filter(pk=community_id, kind__code="community").first()
     if community is None:
         raise NotFound(_("未找到该社区"), code="not_found", field="community_id")
@@ -336,17 +353,26 @@ def create_good(*, actor, community_id: int, name: str, price: int, stock: int =
         raise Invalid(errors[0]["message"], errors=errors)
     good = Good.objects.create(community=community, path=community.path, name=name.strip()[:100], price=price,
                                donor=(donor or "").strip()[:100], description=(description or "").strip()[:300])
+    from linli.core.audit import record_audit
+
+    record_audit(actor=actor, action="points.create_good", target=good,
+                 data={"name": good.name, "price": price, "donor": good.donor, "stock": stock})
     if stock:
-        _stock(good, stock, StockEntry.Kind.RESTOCK, actor=actor)
+        # The first stock comes from the good's donor, or from the funds when there is none.
+        source = {"source": "donation", "donor": good.donor} if good.donor else {"source": "purchase"}
+        _stock(good, stock, StockEntry.Kind.RESTOCK, actor=actor, note=(stock_reason or "").strip()[:300]
+               or str(_("首次入库")), data={**source, "quantity": stock})
     return good
 
 
-def _stock(good: Good, delta: int, kind: str, *, actor=None, redemption=None, note: str = "") -> None:
+def _stock(good: Good, delta: int, kind: str, *, actor=None, redemption=None, note: str = "",
+           data: dict | None = None, audit_action: str = "") -> StockEntry:
     """Append a stock entry and move the cached stock with it (the good row is locked)."""
-    record(StockEntry, actor=actor, kind=kind, path=good.path, note=note, good=good, redemption=redemption,
-           delta=delta)
+    entry = record(StockEntry, actor=actor, kind=kind, path=good.path, note=note, good=good, redemption=redemption,
+                   delta=delta, data=data, audit_action=audit_action, audit_target=good if audit_action else None)
     Good.objects.filter(pk=good.pk).update(stock=F("stock") + delta)
     good.stock += delta
+    return entry
 
 
 @transaction.atomic
@@ -416,14 +442,14 @@ def _closed_error(redemption: Redemption) -> Conflict:
     return Conflict(message, code=code, field="code")
 
 
-def _release(redemption: Redemption, *, actor, status: str, note: str = "") -> Redemption:
+def _release(redemption: Redemption, *, actor, status: str, note: str = "", audit_action: str = "") -> Redemption:
     """Return the held points to the lots they came from and the item to stock (the caller
     locked everything through `_locked_redemption` and saw the hold still open)."""
     person_legs = [e for e in redemption.transfer.entries.all() if e.account_id == redemption.account_id]
     legs = [(redemption.account, -e.amount, e.lot) for e in person_legs]
     legs.append((system_account(PointAccount.Kind.HELD), -redemption.points, None))
     transfer = _move(kind=PointTransfer.Kind.REFUND, actor=actor, path=redemption.path, legs=legs, note=note,
-                     data={"redemption": redemption.pk, "status": status})
+                     data={"redemption": redemption.pk, "status": status}, audit_action=audit_action)
     _stock(redemption.good, 1, StockEntry.Kind.RETURN, actor=actor, redemption=redemption, note=note)
     redemption.status = status
     redemption.release = transfer
@@ -462,12 +488,17 @@ def cancel_redemption(*, actor, redemption_id: int, reason: str = "") -> Redempt
     found = Redemption.objects.filter(pk=redemption_id).first()
     if found is None:
         raise NotFound(_("未找到该兑换记录"), code="not_found")
-    if getattr(actor, "pk", None) != found.person_id:
+    by_staff = getattr(actor, "pk", None) != found.person_id
+    if by_staff:
+        # Staff cancel someone else's hold: with a reason, in the audit log.
         require(actor, Verb.POINTS_MANAGE, found)
+        if not (reason or "").strip() and getattr(actor, "pk", None) is not None:
+            raise Invalid(_("取消他人的兑换须填写原因"), code="reason_required", field="reason")
     redemption = _locked_redemption(found.pk)
     if redemption.status != Redemption.Status.HELD:
         raise _closed_error(redemption)
-    return _release(redemption, actor=actor, status=Redemption.Status.CANCELLED, note=reason)
+    return _release(redemption, actor=actor, status=Redemption.Status.CANCELLED, note=(reason or "").strip()[:300],
+                    audit_action="points.cancel_redemption" if by_staff else "")
 
 
 def expire_holds(*, now=None, limit: int = 1000) -> int:

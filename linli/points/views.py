@@ -39,13 +39,18 @@ def _home_communities(user) -> list[Place]:
     return list(Place.objects.filter(pk__in=ids).order_by("path"))
 
 
+def _manages(user) -> bool:
+    """Whether the user manages some community's rules and shop (the staff pages' link)."""
+    return prefixes(user, Verb.POINTS_MANAGE) != []
+
+
 @never_cache
 @login_required
 @require_GET
 def my_points(request):
     accounts = selectors.accounts_of(request.user)
     rows = [(a, selectors.history(person=request.user, community=a.community, limit=50)) for a in accounts]
-    return render_page(request, "points/mine.html", {"rows": rows})
+    return render_page(request, "points/mine.html", {"rows": rows, "is_manager": _manages(request.user)})
 
 
 @never_cache
@@ -60,7 +65,7 @@ def shop(request):
         g.my_balance = balances.get(g.community_id, 0)
     return render_page(request, "points/shop.html", {
         "goods": goods, "redemptions": list(selectors.my_redemptions(request.user)[:30]),
-        "is_counter": prefixes(request.user, Verb.POINTS_COUNTER) != []})
+        "is_counter": prefixes(request.user, Verb.POINTS_COUNTER) != [], "is_manager": _manages(request.user)})
 
 
 @login_required
@@ -99,7 +104,8 @@ def counter(request):
         except DomainError as exc:
             error = exc.message
     recent = list(selectors.redemptions(request.user)[:20])
-    return render_page(request, "points/counter.html", {"claimed": claimed, "error": error, "recent": recent},
+    return render_page(request, "points/counter.html", {"claimed": claimed, "error": error, "recent": recent,
+                                                        "is_manager": _manages(request.user)},
                        status=409 if error else 200)
 
 
@@ -132,9 +138,14 @@ def rankings(request):
         depth = sample.depth
     people = selectors.ranking(under=under.path, since=since, until=until)
     places = selectors.ranking(under=under.path, since=since, until=until, level_depth=depth) if depth else []
-    names = dict(Place.objects.filter(path__in=[r["place"] for r in places]).values_list("path", "name"))
+    flows = selectors.flows_by_place(under=under.path, depth=under.depth + 1, since=since, until=until)
+    names = dict(Place.objects.filter(path__in=[r["place"] for r in [*places, *flows]]).values_list("path", "name"))
     for r in places:
         r["name"] = names.get(r["place"], r["place"])
+    for r in flows:
+        r["name"] = names.get(r["place"], r["place"])
+        r["here"] = r["place"] == under.path
     return render_page(request, "points/rankings.html", {
         "choices": list(choices.values()), "under": under, "days": days, "people": people, "places": places,
-        "level": level, "levels": LEVELS, "figures": selectors.figures(under=under.path, since=since, until=until)})
+        "level": level, "levels": LEVELS, "figures": selectors.figures(under=under.path, since=since, until=until),
+        "flows": flows, "by_good": selectors.redemptions_by_good(under=under.path, since=since, until=until)})

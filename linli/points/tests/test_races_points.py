@@ -106,3 +106,58 @@ def test_cancel_and_claim_at_once_release_once(city, shop):
     held = PointAccount.objects.get(kind="held").entries.aggregate(s=Sum("amount"))["s"]
     assert held == 0
     assert differences() == []
+
+
+def test_stock_in_and_redemptions_of_one_good_at_once(city, shop):
+    """Staff stock in while residents redeem the last item: every stock-in and every hold
+    is counted, no unit is lost or sold twice (they queue on the good's row lock)."""
+    from linli.points import services_staff
+
+    good = shop["good"]
+    services.restock(actor=SYSTEM, good_id=good.pk, quantity=-4)  # 1 left
+    staff = city.user_with("community_worker", at=city.community)
+    people = [city.user_with("resident", at=city.dwelling) for _ in range(16)]
+    for p in people:
+        give(p, shop["community"], 30)
+    calls = []
+    for i, p in enumerate(people):
+        calls.append(lambda p=p: services.redeem(actor=fresh(p), good_id=good.pk))
+        if i % 2 == 0:
+            calls.append(lambda: services_staff.stock_in(actor=fresh(staff), good_id=good.pk, quantity=1,
+                                                         source="purchase", reason="补货"))
+    race = Race("SELECT id FROM points_good WHERE id = %s FOR UPDATE", [good.pk], min_waiters=len(calls))
+    results = race.run(calls)
+    assert race.max_waiting == len(calls)  # every writer waited on the good at one instant
+    stocked = [r for r in oks(results) if isinstance(r, StockEntry)]
+    redeemed = [r for r in oks(results) if isinstance(r, Redemption)]
+    assert len(stocked) == 8
+    assert {e.code for e in errors(results)} <= {"out_of_stock"}
+    assert len(redeemed) + len(errors(results)) == 16
+    good.refresh_from_db()
+    assert good.stock == 1 + 8 - len(redeemed) >= 0
+    assert StockEntry.objects.filter(good=good).aggregate(s=Sum("delta"))["s"] == good.stock
+    assert Redemption.objects.filter(good=good).count() == len(redeemed)
+    assert differences() == []
+
+
+def test_a_write_off_and_redemptions_of_the_last_item(city, shop):
+    """The last item is written off while people redeem it: exactly one of them gets it."""
+    from linli.points import services_staff
+
+    good = shop["good"]
+    services.restock(actor=SYSTEM, good_id=good.pk, quantity=-4)  # 1 left
+    staff = city.user_with("community_worker", at=city.community)
+    people = [city.user_with("resident", at=city.dwelling) for _ in range(8)]
+    for p in people:
+        give(p, shop["community"], 30)
+    calls = [lambda p=p: services.redeem(actor=fresh(p), good_id=good.pk) for p in people]
+    calls += [lambda: services_staff.correct_stock(actor=fresh(staff), good_id=good.pk, delta=-1, reason="破损")
+              for _ in range(3)]
+    race = Race("SELECT id FROM points_good WHERE id = %s FOR UPDATE", [good.pk], min_waiters=len(calls))
+    results = race.run(calls)
+    assert race.max_waiting == len(calls)
+    assert len(oks(results)) == 1
+    assert {e.code for e in errors(results)} == {"out_of_stock"}
+    good.refresh_from_db()
+    assert good.stock == 0
+    assert differences() == []

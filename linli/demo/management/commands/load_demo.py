@@ -12,6 +12,7 @@ from linli.demo.cases import load_demo_cases, train_demo_triage
 from linli.demo.city import MARKER, DemoBuilder
 from linli.demo.deliberation import load_demo_deliberation
 from linli.demo.lists import load_demo_lists
+from linli.demo.shop_demo import load_shop_history
 from linli.places.models import Household, Ownership, Place, Resident
 
 
@@ -47,6 +48,7 @@ class Command(BaseCommand):
             demo_points.load_rules()
             took_part = load_demo_activities(scale=scale)
             shop = demo_points.load_shop()
+            load_shop_history()
             mine_seconds = time.monotonic() - mine_started
             model = train_demo_triage()
         seconds = time.monotonic() - started
