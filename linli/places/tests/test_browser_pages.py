@@ -114,6 +114,17 @@ def _pdf_pages(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
 
 
+MM_PER_PT = 25.4 / 72
+MM_PER_PX = 25.4 / 96
+
+
+def _media_boxes_mm(pdf: bytes) -> list[tuple[float, float]]:
+    """Width and height in millimetres of every /MediaBox in the PDF, as Chromium wrote it."""
+    boxes = re.findall(rb"/MediaBox\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s*\]", pdf)
+    return [((float(x1) - float(x0)) * MM_PER_PT, (float(y1) - float(y0)) * MM_PER_PT)
+            for x0, y0, x1, y1 in boxes]
+
+
 def test_contact_card_shows_contacts_qr_and_prints_on_one_a6_page(page, live_server, city, settings):
     settings.LINLI_PUBLIC_URL = live_server.url
     people = {}
@@ -139,16 +150,34 @@ def test_contact_card_shows_contacts_qr_and_prints_on_one_a6_page(page, live_ser
     assert card_url in card.locator(".qr").inner_text()
     screenshot(page, "card")
 
-    pdf = page.pdf(format="A6", print_background=True)
+    # Printed as the page asks (its own @page size, no paper forced from here): one A6 sheet,
+    # 105 mm x 148 mm, read from the PDF Chromium writes.
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
     assert pdf.startswith(b"%PDF")
     assert _pdf_pages(pdf) == 1
-    # What the printed card looks like: the A6 page less its 6 mm margins, in print media.
+    boxes = _media_boxes_mm(pdf)
+    assert boxes, "no /MediaBox in the PDF"
+    for width, height in boxes:
+        assert width == pytest.approx(105, abs=1) and height == pytest.approx(148, abs=1), boxes
+
+    # The card itself, measured in print media at the printable width (A6 less 6 mm margins,
+    # 93 mm x 136 mm): it fits on that one page, and the screen-only parts are gone.
     page.emulate_media(media="print")
-    page.set_viewport_size({"width": 351, "height": 514})  # 93 mm x 136 mm at 96 px per inch
+    page.set_viewport_size({"width": round(93 / MM_PER_PX), "height": round(136 / MM_PER_PX)})
     assert not page.locator(".topbar").is_visible()
     assert not page.get_by_role("button", name="打印连心卡").is_visible()
-    assert page.evaluate("document.documentElement.scrollHeight") <= 514
+    box = card.bounding_box()
+    assert box["x"] >= 0 and box["y"] >= 0
+    assert (box["x"] + box["width"]) * MM_PER_PX <= 93 + 1
+    assert (box["y"] + box["height"]) * MM_PER_PX <= 136 + 1
+    assert page.evaluate("document.documentElement.scrollHeight") * MM_PER_PX <= 136 + 1
+    # every contact and the QR code are on the card, not cut off below it
+    for element in [rows.nth(i) for i in range(rows.count())] + [qr]:
+        inner = element.bounding_box()
+        assert inner["y"] + inner["height"] <= box["y"] + box["height"] + 1
     screenshot(page, "card-print")
+
+
 
 
 def test_card_is_404_for_a_building(page, city):

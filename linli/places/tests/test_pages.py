@@ -291,13 +291,6 @@ def test_contact_card_404_for_non_compounds(client, city, which):
     assert "未找到该小区" in _text(response)
 
 
-def test_contact_card_print_css_is_one_a6_page():
-    from pathlib import Path
-
-    css = (Path(__file__).resolve().parents[2] / "static" / "css" / "linli.css").read_text()
-    assert "@page { size: A6; margin: 6mm; }" in css
-
-
 # ---------------------------------------------------------------- language
 
 
