@@ -53,13 +53,32 @@ def test_figures_come_from_the_records(city, actors):
 
 
 def test_hot_spots_per_grid_and_category(city, actors):
-    services.submit_case(actor=actors["resident"], text="小区门口车辆乱停乱放", channel="resident",
-                         place_id=city.dwelling.pk)
-    services.submit_case(actor=actors["resident"], text="电动车乱停还私拉电线充电", channel="resident",
-                         place_id=city.dwelling.pk)
-    rows = selectors.hot_spots(actors["street"], under=city.street, period=selectors.Period.days(30))
-    assert {(r["place"].pk, r["count"]) for r in rows} <= {(city.grid.pk, 1), (city.grid.pk, 2)}
-    assert sum(r["count"] for r in rows) == 2
+    """Hand-built: three cases in the first grid (two parking, one e-bike), one parking case
+    in the second grid, one parking case from before the period. Each (grid, category) is
+    one row with its own count, most first, the old case nowhere."""
+    with time_machine.travel(dt.datetime(2026, 9, 1, 9, tzinfo=dt.timezone.utc), tick=False):
+        city.report("resident", "小区门口车辆乱停乱放", category="parking")  # before the period
+    with time_machine.travel(dt.datetime(2026, 11, 2, 9, tzinfo=dt.timezone.utc), tick=True):
+        city.report("resident", "小区门口车辆乱停乱放", category="parking")
+        city.report("neighbour", "消防通道又被车堵了", category="parking")
+        city.report("resident", "电动车乱停还私拉电线充电", category="ebike_charging")
+        city.report("other_resident", "大院里车停得乱七八糟", category="parking")
+    period = selectors.Period(dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc),
+                              dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc))
+    rows = selectors.hot_spots(actors["street"], under=city.street, period=period)
+    assert [(r["place"], r["category"], r["category_name"], r["count"]) for r in rows] == [
+        (city.grid, "parking", "车辆乱停乱放", 2),
+        (city.grid, "ebike_charging", "电动车充电", 1),
+        (city.other_grid, "parking", "车辆乱停乱放", 1),
+    ]
+    # Per compound, the same cases fall to the two compounds.
+    rows = selectors.hot_spots(actors["street"], under=city.street, period=period, kind="compound")
+    assert [(r["place"], r["category"], r["count"]) for r in rows] == [
+        (city.compound, "parking", 2), (city.compound, "ebike_charging", 1), (city.other_compound, "parking", 1)]
+    # The first grid's worker sees only the first grid's rows.
+    rows = selectors.hot_spots(actors["worker"], under=city.community, period=period)
+    assert [(r["place"], r["category"], r["count"]) for r in rows] == [
+        (city.grid, "parking", 2), (city.grid, "ebike_charging", 1)]
 
 
 def test_queue_is_the_handlers(city, actors):
