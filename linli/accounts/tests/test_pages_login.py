@@ -38,6 +38,22 @@ def _send(client, phone, **extra):
     return client.post("/login/", {"tab": "sms", "phone": phone, "action": "send"}, **extra)
 
 
+def _logged_in_as(client, user) -> None:
+    """The session holds `user`, and the next page greets them by name."""
+    assert int(client.session[SESSION_KEY]) == user.pk
+    home = client.get("/")
+    assert home.status_code == 200
+    assert home.wsgi_request.user.pk == user.pk
+    assert f"您好，{user.display_name}" in _text(home)
+
+
+def _anonymous(client) -> None:
+    """No session user: the home page sends the visitor to log in."""
+    assert SESSION_KEY not in client.session
+    home = client.get("/")
+    assert home.status_code == 302 and home["Location"].startswith("/login/")
+
+
 def _last_code(phone_masked: str) -> str:
     sms = SentSms.objects.filter(phone_masked=phone_masked).order_by("-id").first()
     return re.search(r"\d{6}", sms.text).group(0)
@@ -61,8 +77,7 @@ def test_sms_log_in(client, resident_user):
     code = _last_code(user.phone_masked)
     response = client.post("/login/", {"tab": "sms", "phone": phone, "code": code, "action": "login"})
     assert response.status_code == 302 and response["Location"] == "/"
-    assert int(client.session[SESSION_KEY]) == user.pk
-    assert client.get("/").status_code == 200
+    _logged_in_as(client, user)
 
 
 def test_sms_log_in_follows_a_safe_next_only(client, resident_user):
@@ -71,12 +86,15 @@ def test_sms_log_in_follows_a_safe_next_only(client, resident_user):
     code = _last_code(user.phone_masked)
     response = client.post("/login/", {"tab": "sms", "phone": phone, "code": code, "next": "https://evil.example/"})
     assert response.status_code == 302 and response["Location"] == "/"
+    _logged_in_as(client, user)
     client.post("/logout/")
+    _anonymous(client)
     SmsCode.objects.all().delete()  # the per-minute limit would refuse a second code
     _send(client, phone)
     code = _last_code(user.phone_masked)
     response = client.post("/login/", {"tab": "sms", "phone": phone, "code": code, "next": "/card/1/"})
     assert response["Location"] == "/card/1/"
+    _logged_in_as(client, user)
 
 
 def test_bad_phone_is_a_400_next_to_the_field(client):
@@ -118,7 +136,7 @@ def test_wrong_code_is_a_400(client, resident_user):
     response = client.post("/login/", {"tab": "sms", "phone": phone, "code": wrong, "action": "login"})
     assert response.status_code == 400
     assert "验证码错误或已过期" in _text(response)
-    assert SESSION_KEY not in client.session
+    _anonymous(client)
 
 
 def test_missing_code_is_a_400(client, resident_user):
@@ -126,6 +144,7 @@ def test_missing_code_is_a_400(client, resident_user):
     response = client.post("/login/", {"tab": "sms", "phone": phone, "code": "", "action": "login"})
     assert response.status_code == 400
     assert "请填写验证码" in _text(response)
+    _anonymous(client)
 
 
 def test_number_without_account(client):
@@ -135,17 +154,19 @@ def test_number_without_account(client):
     response = client.post("/login/", {"tab": "sms", "phone": phone, "code": code})
     assert response.status_code == 400
     assert "该手机号尚未开通账号" in _text(response)
+    _anonymous(client)
 
 
 def test_staff_password_log_in_by_username_and_by_phone(client, staff_user):
     user, phone = staff_user
     response = client.post("/login/", {"tab": "password", "username": "wangsg", "password": "长城-secret-1"})
     assert response.status_code == 302
-    assert int(client.session[SESSION_KEY]) == user.pk
+    _logged_in_as(client, user)
     client.post("/logout/")
+    _anonymous(client)
     response = client.post("/login/", {"tab": "password", "username": phone, "password": "长城-secret-1"})
     assert response.status_code == 302
-    assert int(client.session[SESSION_KEY]) == user.pk
+    _logged_in_as(client, user)
 
 
 def test_wrong_password_is_a_400(client, staff_user):
@@ -153,26 +174,31 @@ def test_wrong_password_is_a_400(client, staff_user):
     assert response.status_code == 400
     assert "用户名或密码错误" in _text(response)
     assert 'name="password"' in _text(response)
+    _anonymous(client)
 
 
 def test_password_form_needs_both_fields(client):
     response = client.post("/login/", {"tab": "password", "username": "", "password": ""})
     assert response.status_code == 400
     assert "请填写用户名或手机号" in _text(response) and "请填写密码" in _text(response)
+    _anonymous(client)
 
 
 def test_non_staff_cannot_use_a_password(client):
     account_services.create_user(actor=SYSTEM, display_name="居民", username="jumin", password="pw-123456")
     response = client.post("/login/", {"tab": "password", "username": "jumin", "password": "pw-123456"})
     assert response.status_code == 400
+    assert "用户名或密码错误" in _text(response)
+    _anonymous(client)
 
 
 def test_logout_is_post_only(client, staff_user):
     client.force_login(staff_user[0])
     assert client.get("/logout/").status_code == 405
+    assert int(client.session[SESSION_KEY]) == staff_user[0].pk  # a GET does not log out
     response = client.post("/logout/")
     assert response.status_code == 302 and response["Location"] == "/login/"
-    assert SESSION_KEY not in client.session
+    _anonymous(client)
 
 
 def test_dev_outbox_lists_sent_codes(client, resident_user, settings):

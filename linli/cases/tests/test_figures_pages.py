@@ -5,9 +5,13 @@ period comes back as field errors; the query count does not grow with the child 
 import datetime as dt
 import re
 
+from urllib.parse import quote
+
 import pytest
+from django.contrib.auth import SESSION_KEY
 from django.utils import timezone
 
+from linli.accounts.models import SentSms
 from linli.cases import selectors, services
 from linli.cases.views_figures import figure_cells, period_of
 from linli.core.actors import SYSTEM
@@ -142,9 +146,28 @@ def test_people_who_do_not_supervise_cases_are_forbidden(client, city, role, at)
     assert "没有权限" in client.get(FIGURES).content.decode()
 
 
-def test_log_in_first(client):
+def test_log_in_first(client, city, people):
+    """Anonymous: sent to log in with the page to come back to; a wrong code leaves the visitor
+    anonymous and still outside; the right code logs the street official in and brings them
+    back to the figures."""
+    official = people["street_official"]
     response = client.get(FIGURES)
-    assert response.status_code == 302 and "/login/" in response["Location"]
+    assert response.status_code == 302
+    login_url = response["Location"]
+    assert login_url == f"/login/?next={quote(FIGURES)}"
+    assert client.post("/login/", {"tab": "sms", "phone": official.phone, "action": "send"}).status_code == 200
+    code = re.search(r"\d{6}", SentSms.objects.latest("id").text).group(0)
+    wrong = "111111" if code != "111111" else "222222"
+    form = {"tab": "sms", "phone": official.phone, "action": "login", "next": FIGURES}
+    assert client.post(login_url, {**form, "code": wrong}).status_code == 400
+    assert SESSION_KEY not in client.session
+    assert client.get(FIGURES)["Location"] == login_url
+    response = client.post(login_url, {**form, "code": code})
+    assert response.status_code == 302 and response["Location"] == FIGURES
+    assert int(client.session[SESSION_KEY]) == official.pk
+    page = client.get(FIGURES)
+    assert page.status_code == 200 and page.wsgi_request.user.pk == official.pk
+    assert 'id="figures"' in page.content.decode() and official.display_name in page.content.decode()
 
 
 @pytest.mark.parametrize("query, field, message", [
