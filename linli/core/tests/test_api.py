@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from linli.accounts.models import RoleAssignment
+from linli.core import pii
 from linli.core.actors import SYSTEM
 from linli.core.models import AuditEntry
 from linli.places import services as place_services
@@ -260,10 +261,31 @@ def test_resident_out_of_scope(city, as_worker):
 
 
 def test_building_head_sees_masked_but_cannot_reveal(city):
+    """The building head reads the resident with the ID number and phone masked (prefix and
+    check digit; 3 + 4 digits), never the clear values or the exact birth date; asking to
+    reveal is refused in Chinese, shows nothing and writes no unmask audit entry."""
+    resident = city.resident
+    clear_id, clear_phone = pii.decrypt(resident.id_number_enc), pii.decrypt(resident.phone_enc)
     head = Api(city.user_with("building_head", at=city.building))
-    assert head.get(f"/residents/{city.resident.pk}")[0] == 200
-    status, answer = head.post(f"/residents/{city.resident.pk}/reveal", {"reason": "看看"})
+    status, answer = head.get(f"/residents/{resident.pk}")
+    assert status == 200 and answer["name"] == "李大爷"
+    assert answer["id_number"] == clear_id[:3] + "*" * 14 + clear_id[17]
+    assert answer["phone"] == clear_phone[:3] + "****" + clear_phone[7:]
+    assert answer["birth_date"] is None and answer["birth_year"] == 1980
+    body = head.last.content.decode()
+    assert clear_id not in body and clear_phone not in body and clear_id[6:14] not in body
+    unmasks = AuditEntry.objects.filter(kind="resident.unmask").count()
+    status, answer = head.post(f"/residents/{resident.pk}/reveal", {"reason": "看看情况核实"})
     assert status == 403
+    assert answer == {"errors": [{"field": None, "message": "您没有权限执行此操作", "code": "forbidden"}]}
+    body = head.last.content.decode()
+    assert clear_id not in body and clear_phone not in body
+    assert AuditEntry.objects.filter(kind="resident.unmask").count() == unmasks == 0
+    # The same request by a grid worker (who may reveal) is what writes the entry.
+    status, answer = Api(city.person("grid_worker")).post(f"/residents/{resident.pk}/reveal",
+                                                          {"reason": "看看情况核实"})
+    assert status == 200 and answer == {"id_number": clear_id, "phone": clear_phone}
+    assert AuditEntry.objects.filter(kind="resident.unmask", target_id=str(resident.pk)).count() == 1
 
 
 def test_failed_resident_create_leaves_nothing(city, as_worker):
