@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import time_machine
+from django.utils import timezone
 
 from linli.accounts import services
 from linli.accounts.models import ApiToken
@@ -15,12 +16,15 @@ def bearer(raw):
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 
-def test_a_token_expires(client, city):
+def test_a_token_expires(client, city, settings):
     user = city.user_with("grid_worker", at=city.grid)
+    before = timezone.now()
     raw = services.issue_api_token(user=user, name="phone")
+    after = timezone.now()
     assert client.get("/api/v1/auth/me", **bearer(raw)).status_code == 200
     token = ApiToken.objects.get(user=user)
-    assert token.expires_at is not None
+    lifetime = dt.timedelta(days=settings.LINLI_API_TOKEN_DAYS)
+    assert before + lifetime <= token.expires_at <= after + lifetime
     with time_machine.travel(token.expires_at + dt.timedelta(seconds=1)):
         assert client.get("/api/v1/auth/me", **bearer(raw)).status_code == 401
 

@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from linli.accounts import services as account_services
 from linli.accounts.models import ApiToken, SentSms, SmsCode, User
@@ -407,10 +408,12 @@ def test_adding_a_user_and_a_role_calls_the_services(rows, su, city, admin_user)
 
 def test_revoking_a_token_is_an_action_over_the_service(rows, su, admin_user):
     token = ApiToken.objects.get(user=rows["community"])
+    assert token.revoked_at is None
+    before = timezone.now()
     response = su.post(admin_url(ApiToken, "changelist"), {"action": "revoke", "_selected_action": [token.pk]})
     assert response.status_code == 302
     token.refresh_from_db()
-    assert token.revoked_at is not None
+    assert before <= token.revoked_at <= timezone.now()
     assert AuditEntry.objects.filter(kind="api_token.revoke", actor=admin_user).exists()
 
 

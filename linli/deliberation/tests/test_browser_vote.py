@@ -54,7 +54,8 @@ def test_owners_vote_from_notice_to_final_result(city, phone):
     a.get_by_role("button", name="开始投票").click()
     expect(a.get_by_test_id("status")).to_have_text("投票中")
     vote = Vote.objects.get(title="小区大门更换为人脸识别门禁")
-    assert roll
+    # the roll says when it was frozen: at the announcement just made
+    assert f"于 {timezone.localtime(vote.frozen_at):%Y-%m-%d %H:%M} 公告时冻结" in roll.inner_text()
 
     # An owner votes online and keeps the receipt.
     o = phone(owner)

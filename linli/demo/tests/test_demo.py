@@ -116,7 +116,7 @@ def test_the_demo_city(django_assert_max_num_queries):
         assert user.roles.filter(role=r["role"]).exists()
         assert user.check_password(PASSWORD) == (r["role"] in PASSWORD_ROLES) == user.is_staff
     resident_user = User.objects.get(username="demo_resident")
-    assert resident_user.resident is not None
+    assert resident_user.resident.name == resident_user.display_name  # the account is that resident's
     assert resident_user.roles.get().place_id == resident_user.resident.household.dwelling_id
     assert User.objects.get(username="admin").is_superuser
     assert User.objects.get(username="admin").check_password(PASSWORD)

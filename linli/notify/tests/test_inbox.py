@@ -3,6 +3,7 @@ opening a notice marks it read and follows its link."""
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from linli.notify import selectors, services
 from linli.notify.models import Notification
@@ -37,10 +38,12 @@ def test_opening_a_notice_marks_it_read_and_follows_its_link(two_people):
     me, _ = two_people
     services.enqueue([me], kind="case_answered", text="您的诉求已有答复", url="/cases/7/")
     note = Notification.objects.get(recipient=me)
+    assert note.read_at is None
+    before = timezone.now()
     response = client_for(me).post(f"/notices/{note.pk}/open/", {"next": "/cases/7/"})
     assert response.status_code == 302 and response["Location"] == "/cases/7/"
     note.refresh_from_db()
-    assert note.read_at is not None
+    assert before <= note.read_at <= timezone.now()
     assert selectors.unread_count(actor=me) == 0
     assert ">0</span>" not in client_for(me).get("/notices/").content.decode()
 
