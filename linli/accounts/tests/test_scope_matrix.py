@@ -1,12 +1,19 @@
-"""Every role × a place inside, above, beside and below its scope × every verb, through
-both the single-object check (`allowed`) and the list filter (`scoped`)."""
+"""Every role held at the grid × a place, household or resident inside, above, beside and
+below it × every verb, through both the single-object check (`allowed`) and the list filter
+(`scoped`); and every role × a case row inside, below, above and beside, through the case
+list, the case detail and one write (an internal note) of the API."""
 
 import pytest
+from django.test import Client
 
 from linli.accounts.roles import Role, Verb
 from linli.accounts.scope import allowed, scoped
+from linli.cases import services as case_services
+from linli.cases.models import Case, CaseEvent
+from linli.core.actors import SYSTEM
+from linli.places import services as place_services
 from linli.places.models import Household, Place, Resident
-from linli.testing import CASE_CAST, DEPARTMENTS
+from linli.testing import CASE_CAST, DEPARTMENTS, api_headers, next_id_number, next_phone
 
 # What each role may do inside its own place and below it: data to read, written out
 # independently of linli.accounts.roles. Above and beside, no role may do anything.
@@ -51,28 +58,103 @@ def test_table_covers_every_role_and_verb():
     assert ALL == set(Verb.values)
 
 
-def _target(city, verb, where):
+@pytest.fixture
+def homes(city):
+    """Households and residents at each position relative to the grid. "inside" is a dwelling
+    straight under the grid (levels may be skipped); "below" is the cast's household four
+    levels down (小区 → 楼栋 → 单元 → 户), so the two are different objects at different depths."""
+    flat = place_services.create_place(actor=SYSTEM, parent_id=city.grid.pk, kind_code="dwelling",
+                                       name="网格直管平房1号")
+    household = place_services.create_household(actor=SYSTEM, dwelling_id=flat.pk)
+    resident = place_services.create_resident(actor=SYSTEM, household_id=household.pk, name="网格里的住户",
+                                              id_number=next_id_number(), phone=next_phone(), relation="head")
+    households = {"inside": household, "below": city.household, "above": city.community_household,
+                  "beside": city.other_household}
+    residents = {"inside": resident, "below": city.resident, "above": city.community_resident,
+                 "beside": city.other_resident}
+    return households, residents
+
+
+def test_inside_and_below_are_different_depths(city, homes):
+    households, residents = homes
+    inside, below = households["inside"], households["below"]
+    assert inside != below and residents["inside"] != residents["below"]
+    assert inside.dwelling.parent_id == city.grid.pk
+    assert below.dwelling.depth == inside.dwelling.depth + 3  # through compound, building, unit
+    assert below.dwelling.path.startswith(city.grid.path) and inside.dwelling.path.startswith(city.grid.path)
+
+
+def _target(city, homes, verb, where):
     noun = verb.split(".")[0]
     if noun == "household":
-        return city.household_at(where)
+        return homes[0][where]
     if noun == "resident":
-        return city.resident_at(where)
+        return homes[1][where]
     return city.place(where)
 
 
 @pytest.mark.parametrize("where", WHERE)
 @pytest.mark.parametrize("role", Role.values)
-def test_scope_matrix(city, role, where):
+def test_scope_matrix(city, homes, role, where):
     user = city.user_with(role, at=city.grid)
     wrong = []
     for verb in Verb.values:
         expected = where in ("inside", "below") and verb in EXPECTED_INSIDE[role]
-        target = _target(city, verb, where)
+        target = _target(city, homes, verb, where)
         got = allowed(user, verb, target)
         listed = scoped(user, type(target).objects.all(), verb).filter(pk=target.pk).exists()
         if got != expected or listed != expected:
             wrong.append((verb, f"expected {expected}, allowed() {got}, scoped() {listed}"))
     assert not wrong, f"{role} {where}: {wrong}"
+
+
+# ---------------------------------------------------------------- case rows
+
+# Where each case is reported, relative to the grid the role is held at: the grid itself, a
+# dwelling four levels below it, the community above it, a dwelling in the sibling grid.
+CASE_PLACES = {"inside": "grid", "below": "dwelling", "above": "community", "beside": "other_dwelling"}
+
+
+@pytest.fixture
+def case_rows(city):
+    """One private case at each position, each reported by a resident who is nobody else here."""
+    rows = {}
+    for where, at in CASE_PLACES.items():
+        reporter = city.user_with("resident", at=city.dwelling, name=f"反映人{where}")
+        rows[where] = case_services.submit_case(actor=reporter, text=f"{where}这里车辆乱停乱放", channel="resident",
+                                                place_id=getattr(city, at).pk, category_code="parking")
+    assert not any(c.is_public for c in rows.values())
+    return rows
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_case_rows_matrix(city, case_rows, role):
+    """For the role held at the grid: the case list (API), the case detail (API) and an
+    internal note (API, the write that needs case.handle and nothing else) agree with the table:
+    inside and below as EXPECTED_INSIDE says, above and beside never (not found, not listed)."""
+    user = city.user_with(role, at=city.grid)
+    api = Client()
+    headers = api_headers(user)
+    listed = {c["id"] for c in api.get("/api/v1/cases", {"limit": 200}, **headers).json()}
+    wrong = []
+    for where, case in case_rows.items():
+        sees = where in ("inside", "below") and "case.view" in EXPECTED_INSIDE[role]
+        handles = where in ("inside", "below") and "case.handle" in EXPECTED_INSIDE[role]
+        got = {"list": case.pk in listed,
+               "scoped": scoped(user, Case.objects.all(), Verb.CASE_VIEW).filter(pk=case.pk).exists(),
+               "allowed": allowed(user, Verb.CASE_VIEW, case),
+               "detail": api.get(f"/api/v1/cases/{case.pk}", **headers).status_code}
+        notes = CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.NOTE).count()
+        response = api.post(f"/api/v1/cases/{case.pk}/notes", {"text": "已电话了解情况"},
+                            content_type="application/json", **headers)
+        got["note"] = response.status_code
+        got["note_written"] = CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.NOTE).count() - notes
+        want = {"list": sees, "scoped": sees, "allowed": sees, "detail": 200 if sees else 404,
+                "note": 200 if handles else (403 if sees else 404), "note_written": 1 if handles else 0}
+        if got != want:
+            wrong.append((where, {k: (got[k], want[k]) for k in want if got[k] != want[k]}))
+    assert not wrong, f"{role}: (got, expected) {wrong}"
+    assert listed <= {c.pk for c in case_rows.values()}  # nothing else exists to be listed
 
 
 def test_anonymous_sees_nothing(city):
