@@ -185,6 +185,8 @@ def test_production_server_serves_styled_pages_and_htmx_works(production_server,
         page.fill("#id_password", "a-long-password-1")
         page.click("#password-submit")
         page.wait_for_url(lambda url: "/login/" not in url)
+        # logged in as that worker (the session holds them), not merely sent elsewhere
+        assert "向劲松" in page.locator("[data-testid=who]").inner_text()
         # htmx: typing on the report page brings the category suggestion from the server
         page.goto(production_server + "/cases/new/")
         assert page.evaluate("typeof window.htmx") == "object"
