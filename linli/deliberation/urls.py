@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_sheet
 
 app_name = "deliberation"
 
@@ -15,5 +15,6 @@ urlpatterns = [
     path("deliberation/topics/", views.topics_page, name="topics"),
     path("deliberation/topics/<int:topic_id>/", views.topic_page, name="topic"),
     path("deliberation/meetings/<int:meeting_id>/", views.meeting_page, name="meeting"),
+    path("deliberation/meetings/<int:meeting_id>/sheet/", views_sheet.sign_in_sheet, name="sign_in_sheet"),
     path("deliberation/figures/", views.figures_page, name="figures"),
 ]

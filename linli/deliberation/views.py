@@ -351,6 +351,7 @@ def meeting_page(request, meeting_id: int):
         "meeting": meeting, "items": meeting.items.select_related("topic", "vote"), "errors": errors,
         "by_building": selectors_meetings.attendance_by_building(meeting), "attendance": len(signed),
         "sheet": sheet, "signed": signed, "can_convene": can_convene, "nonce": _secrets.token_hex(8),
+        "quorum": selectors_meetings.assembly_quorum(meeting) if can_convene else None,
     }, status=400 if errors else 200)
 
 
