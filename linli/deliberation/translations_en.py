@@ -378,11 +378,7 @@ TRANSLATIONS = {
     "建设单位未售出的 %(n)s 套房屋合计为一名业主，签到记录中不计为到会。":
         "the developer's %(n)s unsold dwellings count as one owner, not present through sign-ins.",
     "各楼栋到会": "Present by building",
-    "楼栋": "Building",
     "打印签到表": "Print the sign-in sheet",
     "签到表": "Sign-in sheet",
-    "业主": "Owner",
-    "已签到": "Signed in",
-    "姓名": "Name",
     "打印时间": "Printed",
 }
