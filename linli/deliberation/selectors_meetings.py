@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 
 from linli.accounts.scope import scoped
 
-from .models import Attendance, Meeting, Topic, Vote
+from .models import Attendance, Meeting, Topic, Vote, VoteEvent
 
 
 def attendance_by_building(meeting: Meeting) -> list[tuple[str, int]]:
@@ -28,8 +28,13 @@ def figures(actor, *, under: str, start, end) -> dict:
     meetings = scoped(actor, Meeting.objects.filter(starts_at__gte=start, starts_at__lt=end,
                                                     status__in=["held", "minutes"]),
                       "deliberation.view", under=under)
-    votes = list(scoped(actor, Vote.objects.filter(closes_at__gte=start, closes_at__lt=end,
-                                                   status__in=["closed", "preliminary", "final", "failed"]),
+    # A vote belongs to the period it was closed in (a convener may close it before the planned
+    # time): its "closed" or "failed" life event, not `closes_at`.
+    ended = (VoteEvent.objects.filter(vote=OuterRef("pk"), kind__in=["closed", "failed"])
+             .order_by("at").values("at")[:1])
+    votes = list(scoped(actor, Vote.objects.annotate(ended_at=Subquery(ended))
+                        .filter(ended_at__gte=start, ended_at__lt=end,
+                                status__in=["closed", "preliminary", "final", "failed"]),
                         "deliberation.view", under=under).values_list("status", "result"))
     passed = sum(1 for _s, r in votes if r and any(m.get("passed") for m in r.get("matters", [])))
     no_quorum = sum(1 for s, r in votes if s == "failed" or (r and all(not m["quorum"]["met"]
