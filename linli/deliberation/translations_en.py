@@ -373,10 +373,10 @@ TRANSLATIONS = {
     "到会业主尚未达到法定比例": "The owners present do not yet reach the legal quorum",
     "共签到 %(n)s 人，其中 %(m)s 人不是业主（家属、租户等），不计入。":
         "%(n)s people signed in; %(m)s of them are not owners (family, tenants) and do not count.",
-    "一人拥有多套房屋计为一名业主、面积相加；共有房屋计为一名业主；":
-        "An owner of several dwellings counts once with the areas added; a co-owned dwelling counts once;",
+    "一人拥有多套房屋计为一名业主、面积相加；共有房屋计为一名业主。":
+        "An owner of several dwellings counts once with the areas added; a co-owned dwelling counts once.",
     "建设单位未售出的 %(n)s 套房屋合计为一名业主，签到记录中不计为到会。":
-        "the developer's %(n)s unsold dwellings count as one owner, not present through sign-ins.",
+        "The developer's %(n)s unsold dwellings count as one owner, not present through sign-ins.",
     "各楼栋到会": "Present by building",
     "打印签到表": "Print the sign-in sheet",
     "签到表": "Sign-in sheet",
