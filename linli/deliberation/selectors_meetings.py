@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, OuterRef, Q, Subquery
+from django.utils.translation import gettext as _
 
 from linli.accounts.scope import scoped
 
@@ -74,6 +75,9 @@ def assembly_quorum(meeting: Meeting) -> dict | None:
         units, buildings = roll.owner_units_under(meeting.place)
     except Invalid as exc:
         return {"errors": exc.as_list()}
+    if not units:
+        return {"errors": [{"field": None, "code": "empty_roll",
+                            "message": str(_("会议地点下没有房屋，无法计算到会业主比例"))}]}
     signed = set(Attendance.objects.filter(meeting=meeting).values_list("resident_id", flat=True))
     heads = area = p_heads = p_area = 0
     owners_present: set[int] = set()

@@ -378,6 +378,7 @@ TRANSLATIONS = {
     "建设单位未售出的 %(n)s 套房屋合计为一名业主，签到记录中不计为到会。":
         "The developer's %(n)s unsold dwellings count as one owner, not present through sign-ins.",
     "各楼栋到会": "Present by building",
+    "会议地点下没有房屋，无法计算到会业主比例": "There are no dwellings under the meeting's place; the owners present cannot be counted",
     "打印签到表": "Print the sign-in sheet",
     "签到表": "Sign-in sheet",
     "打印时间": "Printed",

@@ -106,6 +106,9 @@ def test_only_an_owners_assembly_has_a_quorum_and_a_missing_area_is_named(city):
     q = selectors_meetings.assembly_quorum(meeting)
     assert [e["code"] for e in q["errors"]] == ["dwelling_without_area"]
     assert "102" in q["errors"][0]["message"]
+    empty = Estate(city, {}, name="空地块")
+    _convener, nothing = assembly(empty, city)
+    assert [e["code"] for e in selectors_meetings.assembly_quorum(nothing)["errors"]] == ["empty_roll"]
 
 
 def test_the_quorum_reads_in_constant_queries_however_many_sign_in(city):
