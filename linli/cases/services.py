@@ -405,14 +405,14 @@ def follow_place_move(*, actor, new_path: str) -> list[Case]:
 
 
 @transaction.atomic
-def note_topic_from_case(*, actor, case_id: int, topic_id: int, title: str) -> CaseEvent | None:
+def note_topic_from_case(*, actor, case_id: int, topic_id: int, title: str, url: str = "") -> CaseEvent | None:
     """The case became a topic for residents to deliberate (told by deliberation's
-    `deliberation.topic_from_case` event; cases does not import deliberation): the timeline
-    links to the topic and the reporter is told. Once per topic: a replayed event adds nothing."""
+    `deliberation.topic_from_case` event, with the topic's page as `url`; cases does not import
+    deliberation): the timeline links to the topic and the reporter is told. Once per topic: a
+    replayed event adds nothing."""
     case = _locked(case_id)
     if CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.TOPIC, data__topic=int(topic_id)).exists():
         return None
-    url = f"/deliberation/topics/{int(topic_id)}/"
     return record_event(case, CaseEvent.Kind.TOPIC, actor=actor,
                         note=str(_("已转为居民议事议题：%(title)s") % {"title": title}),
                         notify=_reporters(case), notice_kind="case_topic",

@@ -17,4 +17,4 @@ def note_topic_from_case(event) -> None:
     # After the topic's commit: a failing timeline entry must not undo the topic; the events
     # job retries it, and the service adds nothing for a topic already on the timeline.
     services.note_topic_from_case(actor=event.actor, case_id=event.data["case"], topic_id=event.data["topic"],
-                                  title=event.data.get("title", ""))
+                                  title=event.data.get("title", ""), url=event.data.get("url", ""))

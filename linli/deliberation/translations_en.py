@@ -378,6 +378,12 @@ TRANSLATIONS = {
     "建设单位未售出的 %(n)s 套房屋合计为一名业主，签到记录中不计为到会。":
         "The developer's %(n)s unsold dwellings count as one owner, not present through sign-ins.",
     "各楼栋到会": "Present by building",
+    # a case becomes a topic from the topics page (views_case_topic.py)
+    "由诉求转为议题": "Make a request a topic",
+    "诉求编号": "Request number",
+    "议题（留空则用诉求内容）": "Topic (the request's text if left empty)",
+    "诉求已转为议题": "The request is now a topic",
+    "确认转为议题": "Make it a topic",
     "会议地点下没有房屋，无法计算到会业主比例": "There are no dwellings under the meeting's place; the owners present cannot be counted",
     "打印签到表": "Print the sign-in sheet",
     "签到表": "Sign-in sheet",

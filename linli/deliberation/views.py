@@ -265,7 +265,8 @@ def topics_page(request):
     topics = list(selectors_meetings.topics_for(request.user).order_by("-id")[:50])
     supported = set(TopicSupport.objects.filter(user=request.user, topic__in=topics).values_list("topic_id", flat=True))
     return render_page(request, "deliberation/topics.html", {
-        "topics": topics, "places": places, "errors": errors, "supported": supported},
+        "topics": topics, "places": places, "errors": errors, "supported": supported,
+        "can_convene": _convene_places(request.user).exists(), "from_case": request.GET.get("case", "")},
         status=400 if errors else 200)
 
 
