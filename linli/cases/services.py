@@ -405,6 +405,22 @@ def follow_place_move(*, actor, new_path: str) -> list[Case]:
 
 
 @transaction.atomic
+def note_topic_from_case(*, actor, case_id: int, topic_id: int, title: str, url: str = "") -> CaseEvent | None:
+    """The case became a topic for residents to deliberate (told by deliberation's
+    `deliberation.topic_from_case` event, with the topic's page as `url`; cases does not import
+    deliberation): the timeline links to the topic and the reporter is told. Once per topic: a
+    replayed event adds nothing."""
+    case = _locked(case_id)
+    if CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.TOPIC, data__topic=int(topic_id)).exists():
+        return None
+    return record_event(case, CaseEvent.Kind.TOPIC, actor=actor,
+                        note=str(_("已转为居民议事议题：%(title)s") % {"title": title}),
+                        notify=_reporters(case), notice_kind="case_topic",
+                        notice=str(_("您的诉求已转为居民议事议题，可在议题页查看进展")),
+                        topic=int(topic_id), url=url)
+
+
+@transaction.atomic
 def accept_case(*, actor, case_id: int, note: str = "", from_level: str | None = None) -> Case:
     case = _locked(case_id)
     _check_seen(actor, case, from_level=from_level)

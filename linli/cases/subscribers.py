@@ -10,3 +10,11 @@ def follow_place_move(event) -> None:
     # In the move's transaction: an open case must never stay with handlers who no longer
     # hold its place, not even until the next job run.
     services.follow_place_move(actor=event.actor, new_path=event.data["new_path"])
+
+
+@events.subscriber("deliberation.topic_from_case", effect="cases.note_topic_from_case", when=events.AFTER_COMMIT)
+def note_topic_from_case(event) -> None:
+    # After the topic's commit: a failing timeline entry must not undo the topic; the events
+    # job retries it, and the service adds nothing for a topic already on the timeline.
+    services.note_topic_from_case(actor=event.actor, case_id=event.data["case"], topic_id=event.data["topic"],
+                                  title=event.data.get("title", ""), url=event.data.get("url", ""))

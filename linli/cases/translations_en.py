@@ -49,4 +49,9 @@ TRANSLATIONS = {
         "Note on the outcome (required for 'not our responsibility' and 'cannot be solved'; the reporter can read it)",
     "评价（可选，办理人员可见）": "Comment (optional, the handling staff can read it)",
     "所在地点调整，改由%(to)s办理（原为%(from)s）": "The place was moved: now handled by %(to)s (was %(from)s)",
+    # a case that became a deliberation topic (services.note_topic_from_case)
+    "转为议题": "Became a topic",
+    "已转为居民议事议题：%(title)s": "Now a topic for residents to deliberate: %(title)s",
+    "您的诉求已转为居民议事议题，可在议题页查看进展": "Your request is now a topic for residents to deliberate; follow it on the topic page",
+    "查看议题": "See the topic",
 }

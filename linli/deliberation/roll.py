@@ -53,10 +53,10 @@ def _under(qs, field: str, paths: list[str]):
 class _Labeller:
     """'1栋-2单元-301' for a dwelling: the names below the vote's place, and its building."""
 
-    def __init__(self, vote: Vote, paths: list[str]):
+    def __init__(self, base: Place, paths: list[str]):
         places = _under(Place.objects.all(), "path", paths).select_related("kind")
         self.by_path = {p.path: p for p in places}
-        self.base_depth = vote.place.depth
+        self.base_depth = base.depth
 
     def label(self, path: str) -> str:
         names = []
@@ -78,9 +78,9 @@ def build_roll(vote: Vote) -> dict:
     """Create the vote's Elector rows; return the totals. Raises Invalid listing every dwelling
     whose area is missing, so the roll is fixed before anything is frozen."""
     paths = _scope_paths(vote)
-    labeller = _Labeller(vote, paths)
+    labeller = _Labeller(vote.place, paths)
     if vote.kind == Vote.Kind.OWNERS:
-        units = _owner_units(vote, paths, labeller)
+        units = _owner_units(paths, labeller)
     elif vote.kind == Vote.Kind.HOUSEHOLD:
         units = _household_units(vote, paths, labeller)
     else:
@@ -106,7 +106,17 @@ def build_roll(vote: Vote) -> dict:
     }
 
 
-def _owner_units(vote: Vote, paths: list[str], labeller: _Labeller) -> list[dict]:
+def owner_units_under(place: Place) -> tuple[list[dict], dict[int, Place]]:
+    """The owners under a place counted as an owners' vote's roll would count them (an owners'
+    assembly's sign-in measures its quorum against these), without writing anything; and the
+    buildings by id. Three queries however many dwellings; raises Invalid as `build_roll`."""
+    paths = [place.path]
+    labeller = _Labeller(place, paths)
+    buildings = {p.pk: p for p in labeller.by_path.values() if p.kind.code == "building"}
+    return _owner_units(paths, labeller), buildings
+
+
+def _owner_units(paths: list[str], labeller: _Labeller) -> list[dict]:
     dwellings = list(_under(Dwelling.objects.select_related("place", "title"), "place__path", paths)
                      .order_by("place__path"))
     owners_of = defaultdict(list)
@@ -139,9 +149,11 @@ def _owner_units(vote: Vote, paths: list[str], labeller: _Labeller) -> list[dict
                 voters = {named} if named in {o.pk for o in owners} else set()
         g = groups.setdefault(key, {"key": key, "path": d.place.path, "building": labeller.building(d.place.path),
                                     "area": 0, "voters": set(), "dwellings": [], "developer": developer,
-                                    "name": names, "unowned": 0})
+                                    "name": names, "unowned": 0, "owners": set()})
         g["area"] += area
         g["voters"] |= voters
+        # Who may sign in for the unit at an owners' assembly; nobody for the developer.
+        g["owners"] |= set() if developer else {o.pk for o in owners}
         g["unowned"] += 0 if (owners or flagged) else 1
         g["dwellings"].append({"id": d.pk, "label": label, "area": area, "owners": names})
     if errors:

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.apps import apps
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -66,7 +67,8 @@ def topic_from_case(*, actor, case_id: int, title: str = "") -> Topic:
                                  status=Topic.Status.TO_SCHEDULE)
     _topic_event(topic, "from_case", actor=actor, data={"case": case.pk})
     events.publish("deliberation.topic_from_case", key=f"topic-from-case:{topic.pk}", actor=actor, path=topic.path,
-                   data={"case": case.pk, "topic": topic.pk, "title": topic.title})
+                   data={"case": case.pk, "topic": topic.pk, "title": topic.title,
+                         "url": reverse("deliberation:topic", args=[topic.pk])})
     return topic
 
 

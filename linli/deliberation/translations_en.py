@@ -354,4 +354,38 @@ TRANSLATIONS = {
     "签名": "Signature",
     "日期": "Date",
     "凭此码查找选票记录": "this code finds the ballot record",
+    # the owners' assembly's quorum panel and the printable sign-in sheet (_quorum.html, views_sheet.py)
+    "业主大会到会情况": "Owners present at the assembly",
+    "业主名册有误，暂不能计算到会比例：": "The owners' roll has errors; the share present cannot be counted yet:",
+    "《民法典》第二百七十八条：应由专有部分面积占比三分之二以上且人数占比三分之二以上的业主参与表决（恰好三分之二即达到）。":
+        "Civil Code art. 278: owners holding at least two thirds of the exclusive area and at least two thirds "
+        "of the owner count must take part (exactly two thirds is enough).",
+    "已到": "Present",
+    "总数": "Total",
+    "占比": "Share",
+    "三分之二": "Two thirds",
+    "业主人数": "Owners",
+    "专有面积（㎡）": "Exclusive area (m²)",
+    "已达到": "Reached",
+    "还差 %(n)s 人": "%(n)s more owners needed",
+    "还差 %(m)s ㎡": "%(m)s m² more needed",
+    "到会业主已达法定比例": "The owners present reach the legal quorum",
+    "到会业主尚未达到法定比例": "The owners present do not yet reach the legal quorum",
+    "共签到 %(n)s 人，其中 %(m)s 人不是业主（家属、租户等），不计入。":
+        "%(n)s people signed in; %(m)s of them are not owners (family, tenants) and do not count.",
+    "一人拥有多套房屋计为一名业主、面积相加；共有房屋计为一名业主。":
+        "An owner of several dwellings counts once with the areas added; a co-owned dwelling counts once.",
+    "建设单位未售出的 %(n)s 套房屋合计为一名业主，签到记录中不计为到会。":
+        "The developer's %(n)s unsold dwellings count as one owner, not present through sign-ins.",
+    "各楼栋到会": "Present by building",
+    # a case becomes a topic from the topics page (views_case_topic.py)
+    "由诉求转为议题": "Make a request a topic",
+    "诉求编号": "Request number",
+    "议题（留空则用诉求内容）": "Topic (the request's text if left empty)",
+    "诉求已转为议题": "The request is now a topic",
+    "确认转为议题": "Make it a topic",
+    "会议地点下没有房屋，无法计算到会业主比例": "There are no dwellings under the meeting's place; the owners present cannot be counted",
+    "打印签到表": "Print the sign-in sheet",
+    "签到表": "Sign-in sheet",
+    "打印时间": "Printed",
 }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_case_topic, views_sheet
 
 app_name = "deliberation"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("deliberation/votes/<int:vote_id>/paper/", views.paper_ballots_page, name="paper_ballots"),
     path("deliberation/topics/", views.topics_page, name="topics"),
     path("deliberation/topics/<int:topic_id>/", views.topic_page, name="topic"),
+    path("deliberation/topics/from-case/", views_case_topic.topic_from_case, name="topic_from_case"),
     path("deliberation/meetings/<int:meeting_id>/", views.meeting_page, name="meeting"),
+    path("deliberation/meetings/<int:meeting_id>/sheet/", views_sheet.sign_in_sheet, name="sign_in_sheet"),
     path("deliberation/figures/", views.figures_page, name="figures"),
 ]

@@ -265,7 +265,8 @@ def topics_page(request):
     topics = list(selectors_meetings.topics_for(request.user).order_by("-id")[:50])
     supported = set(TopicSupport.objects.filter(user=request.user, topic__in=topics).values_list("topic_id", flat=True))
     return render_page(request, "deliberation/topics.html", {
-        "topics": topics, "places": places, "errors": errors, "supported": supported},
+        "topics": topics, "places": places, "errors": errors, "supported": supported,
+        "can_convene": _convene_places(request.user).exists(), "from_case": request.GET.get("case", "")},
         status=400 if errors else 200)
 
 
@@ -351,6 +352,7 @@ def meeting_page(request, meeting_id: int):
         "meeting": meeting, "items": meeting.items.select_related("topic", "vote"), "errors": errors,
         "by_building": selectors_meetings.attendance_by_building(meeting), "attendance": len(signed),
         "sheet": sheet, "signed": signed, "can_convene": can_convene, "nonce": _secrets.token_hex(8),
+        "quorum": selectors_meetings.assembly_quorum(meeting) if can_convene else None,
     }, status=400 if errors else 200)
 
 

@@ -72,3 +72,28 @@ def test_meeting_sheet_minutes_and_offline_scans(client, estate, city):
     page = client.get("/deliberation/figures/", {"place": estate.compound.pk, "start": "2020-01-01",
                                                  "end": "2099-12-31"}).content.decode()
     assert "召开会议：1（签到人次 2）" in page and "收集议题：1" in page
+
+
+def test_staff_make_a_case_a_topic_from_the_topics_page(client, city, django_capture_on_commit_callbacks):
+    from linli.cases.models import CaseEvent
+
+    people = city.people("resident", "community_worker")
+    case = city.report("resident", "小区垃圾房破旧，门也坏了")
+    client.force_login(people["resident"])
+    assert 'data-testid="from-case"' not in client.get("/deliberation/topics/").content.decode()
+    assert client.post("/deliberation/topics/from-case/", {"case": case.number}).status_code == 302
+    assert not Topic.objects.filter(case_id=case.pk).exists()
+
+    client.force_login(people["community_worker"])
+    page = client.get("/deliberation/topics/", {"case": case.number}).content.decode()
+    assert 'data-testid="from-case" open' in page and f'value="{case.number}"' in page
+    r = client.post("/deliberation/topics/from-case/", {"case": "20990101999999"}, follow=True)
+    assert "未找到该诉求" in r.content.decode() and not Topic.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post("/deliberation/topics/from-case/", {"case": case.number, "title": "垃圾房改造"})
+    topic = Topic.objects.get(case_id=case.pk)
+    assert r.status_code == 302 and r["Location"] == f"/deliberation/topics/{topic.pk}/"
+    assert topic.title == "垃圾房改造" and topic.status == "to_schedule"
+    assert CaseEvent.objects.filter(case=case, kind="topic", data__topic=topic.pk).count() == 1
+    again = client.post("/deliberation/topics/from-case/", {"case": case.number}, follow=True).content.decode()
+    assert "该诉求已转为议题" in again and Topic.objects.filter(case_id=case.pk).count() == 1

@@ -23,3 +23,30 @@ def test_demo_votes_and_meeting():
     meeting = Meeting.objects.get(kind="courtyard", place__name="金穗苑小区")
     assert meeting.status == "minutes" and Attendance.objects.filter(meeting=meeting).count() > 0
     assert all(i.approved_at for i in meeting.items.all())
+
+
+@pytest.mark.django_db
+def test_demo_owners_assembly_shows_its_quorum_and_loads_once(client):
+    from linli.demo.deliberation import ASSEMBLY, load_demo_assembly
+    from linli.deliberation.models import SignIn
+    from linli.deliberation.selectors_meetings import assembly_quorum
+
+    call_command("load_demo", scale=0.05, stdout=StringIO())
+    assembly = Meeting.objects.select_related("place", "convener").get(title=ASSEMBLY)
+    assert (assembly.kind, assembly.status, assembly.place.name) == ("owners", "held", "金穗苑小区")
+    q = assembly_quorum(assembly)
+    # The same owners, counted by the same rule, as the finished owners' vote's frozen roll.
+    roll = Vote.objects.get(title="停车位划线、充电桩和垃圾房改造").frozen["totals"]
+    assert (q["heads"]["of"], q["area"]["of"]) == (roll["heads"], roll["area"])
+    assert 0 < q["heads"]["count"] < q["heads"]["of"] and 0 < q["area"]["count"] < q["area"]["of"]
+    assert q["not_owners"] > 0 and q["signed"] == Attendance.objects.filter(meeting=assembly).count()
+    assert not q["met"] and q["short_heads"] > 0  # sign-in still under way: what is missing is shown
+
+    signed = SignIn.objects.filter(meeting=assembly).count()
+    assert load_demo_assembly() == assembly.pk
+    assert SignIn.objects.filter(meeting=assembly).count() == signed
+    assert Meeting.objects.filter(title=ASSEMBLY).count() == 1
+
+    client.force_login(assembly.convener)
+    page = client.get(f"/deliberation/meetings/{assembly.pk}/").content.decode()
+    assert "业主大会到会情况" in page and f"还差 {q['short_heads']} 人" in page
