@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_meetings
 
 app_name = "deliberation"
 
@@ -15,5 +15,8 @@ urlpatterns = [
     path("deliberation/topics/", views.topics_page, name="topics"),
     path("deliberation/topics/<int:topic_id>/", views.topic_page, name="topic"),
     path("deliberation/meetings/<int:meeting_id>/", views.meeting_page, name="meeting"),
+    path("deliberation/meetings/new/", views_meetings.new_meeting, name="new_meeting"),
+    path("deliberation/meetings/<int:meeting_id>/scan/", views_meetings.meeting_scanner, name="meeting_scanner"),
+    path("deliberation/meetings/items/<int:item_id>/vote/", views_meetings.item_vote, name="item_vote"),
     path("deliberation/figures/", views.figures_page, name="figures"),
 ]

@@ -19,7 +19,7 @@ from linli.accounts.views import error_page, render_page
 from linli.core.errors import DomainError, Forbidden, Invalid
 from linli.places.models import Place
 
-from . import selectors, services
+from . import selectors, services, services_sign_in
 from .models import Meeting, TopicSupport, Vote
 
 
@@ -351,6 +351,7 @@ def meeting_page(request, meeting_id: int):
         "meeting": meeting, "items": meeting.items.select_related("topic", "vote"), "errors": errors,
         "by_building": selectors_meetings.attendance_by_building(meeting), "attendance": len(signed),
         "sheet": sheet, "signed": signed, "can_convene": can_convene, "nonce": _secrets.token_hex(8),
+        "my_ticket": services_sign_in.my_ticket(request.user, meeting), "vote_kinds": Vote.Kind.choices,
     }, status=400 if errors else 200)
 
 
