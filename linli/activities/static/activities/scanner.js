@@ -88,7 +88,7 @@
       var done = {};
       results.forEach(function (s) {
         done[s.nonce] = true;
-        var text = (s.person || "") + " · " + label(s.result);
+        var text = (s.person ? s.person + " · " : "") + label(s.result);
         if (s.result === "failed" && s.message) text += "（" + s.message + "）";
         show(text, "scan-" + s.result, s.nonce);
       });
