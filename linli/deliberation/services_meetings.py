@@ -290,6 +290,7 @@ def open_vote_from_item(*, actor, item_id: int, kind: str, matters: list[dict], 
     item = AgendaItem.objects.select_for_update().select_related("meeting").filter(pk=item_id).first()
     if item is None:
         raise NotFound(_("未找到该议程"), code="not_found")
+    require(actor, "deliberation.convene", item.meeting)
     if item.vote_id:
         raise Conflict(_("该议程已发起表决"), code="already_voting")
     vote = create_vote(actor=actor, place_id=item.meeting.place_id, kind=kind, title=item.title, matters=matters,

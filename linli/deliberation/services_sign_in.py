@@ -26,6 +26,9 @@ from . import services_meetings
 from .models import Meeting, SignIn
 
 PREFIX = "LM"  # activities' tickets start with "LL": a ticket scanned at the wrong kind of event fails
+# A QR scan counts when it was taken from two hours before the start to twelve hours after (a
+# meeting has no end time); the scan time decides, not when the phone got the network back.
+BEFORE, AFTER = dt.timedelta(hours=2), dt.timedelta(hours=12)
 
 
 def _key() -> bytes:
@@ -93,6 +96,8 @@ def _one_scan(*, actor, meeting_id: int, nonce: str, ticket: str, resident_id: i
     now = timezone.now()
     if not reason and (scanned_at is None or scanned_at > now + dt.timedelta(minutes=5)):
         reason = _("扫码时间无效")
+    elif not reason and ticket and not (meeting.starts_at - BEFORE <= scanned_at <= meeting.starts_at + AFTER):
+        reason = _("扫码时间不在会议时段内")
     if not reason:
         try:
             with transaction.atomic():

@@ -377,4 +377,5 @@ TRANSLATIONS = {
     "议程（待上会的议题）": "Agenda (topics waiting for a meeting)",
     "请填写会议时间": "Enter the meeting's time",
     "邀请该地点的全部住户": "Invite every household of this place",
+    "扫码时间不在会议时段内": "Scanned outside the meeting's time",
 }

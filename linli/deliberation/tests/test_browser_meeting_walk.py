@@ -120,7 +120,9 @@ def test_topic_to_meeting_to_minutes_to_vote(city, phone):
     assert "下周院坝会讨论" in inbox(p)  # the screening, to the proposer
     screenshot(p, "walk-inbox-notice")
 
-    # Sign-in: 李大爷 shows his code and the grid worker scans it; 李大妈 is ticked on the list.
+    # The day comes. Sign-in: 李大爷 shows his code and the grid worker scans it; 李大妈 is
+    # ticked on the list.
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=timezone.now() - dt.timedelta(minutes=5))
     p.goto_path(f"/deliberation/meetings/{meeting.pk}/")
     p.wait_for_selector("#ticket svg")
     ticket = p.get_by_test_id("my-ticket").inner_text().strip()

@@ -130,3 +130,17 @@ def test_the_ticket_on_the_invitees_page_and_the_notices_in_their_inbox(client, 
     assert "我的签到码" not in client.get(f"/deliberation/meetings/{meeting.pk}/").content.decode()
     assert list(Notification.objects.filter(kind="meeting_notice").values_list("recipient", flat=True)) == [invited.pk]
     assert "楼道扶手院坝会" in Notification.objects.get(kind="meeting_notice").text
+
+
+def test_a_qr_scan_counts_only_when_taken_around_the_meeting(client, estate, city):
+    owners = estate.owners_each()
+    head = city.user_with("building_head", at=estate.compound)
+    meeting = _meeting(estate, head)
+    r = owners["1栋-101"]
+    ticket = ssi.ticket_for(meeting, r)
+    early = meeting.starts_at - dt.timedelta(hours=2, minutes=1)  # shown to staff the day the notice went up
+    answers = _post(client, head, meeting, [
+        {"nonce": "too-early-01", "ticket": ticket, "scanned_at": early.isoformat()},
+        {"nonce": "just-right-1", "ticket": ticket, "scanned_at": (early + dt.timedelta(minutes=2)).isoformat()}]).json()
+    assert [(x["result"], x["message"]) for x in answers] == [("failed", "扫码时间不在会议时段内"), ("accepted", "")]
+    assert Attendance.objects.get(meeting=meeting).first_at == early + dt.timedelta(minutes=2)
