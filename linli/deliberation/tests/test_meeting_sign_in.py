@@ -144,3 +144,24 @@ def test_a_qr_scan_counts_only_when_taken_around_the_meeting(client, estate, cit
         {"nonce": "just-right-1", "ticket": ticket, "scanned_at": (early + dt.timedelta(minutes=2)).isoformat()}]).json()
     assert [(x["result"], x["message"]) for x in answers] == [("failed", "扫码时间不在会议时段内"), ("accepted", "")]
     assert Attendance.objects.get(meeting=meeting).first_at == early + dt.timedelta(minutes=2)
+
+
+def test_the_scanner_page_does_not_grow_its_queries_with_the_sign_ins(client, estate, city):
+    from linli.testing import same_queries
+
+    owners = list(estate.owners_each().values())
+    head = city.user_with("building_head", at=estate.compound)
+    meeting = _meeting(estate, head)
+    at = timezone.now().isoformat()
+
+    def scans(first, n):
+        return [{"nonce": f"grow-{i:06d}", "ticket": ssi.ticket_for(meeting, owners[i % len(owners)]),
+                 "scanned_at": at} for i in range(first, first + n)]
+
+    _post(client, head, meeting, scans(0, 3))
+    client.force_login(head)
+    url = f"/deliberation/meetings/{meeting.pk}/scan/"
+    # (grow through the service: a request in between would reset the captured query log)
+    page = same_queries(lambda: client.get(url),
+                        lambda: ssi.upload_scans(actor=head, meeting_id=meeting.pk, scans=scans(3, 30))).content.decode()
+    assert page.count("scan-duplicate") == 30  # the page lists the newest 50 of the 33
