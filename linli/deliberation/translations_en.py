@@ -378,4 +378,10 @@ TRANSLATIONS = {
     "请填写会议时间": "Enter the meeting's time",
     "邀请该地点的全部住户": "Invite every household of this place",
     "扫码时间不在会议时段内": "Scanned outside the meeting's time",
+    # a topic's history, named
+    "议题已提出": "Proposed",
+    "附议达到门槛，待上会": "Reached its support threshold; waiting for a meeting",
+    "审核通过，列入待上会": "Accepted; waiting for a meeting",
+    "列入会议议程": "Put on a meeting's agenda",
+    "由诉求转为议题": "Became a topic from a request",
 }
