@@ -181,36 +181,28 @@ def vote_results(request, vote_id: int = PATH_ID):
 
 
 class ScanIn(Schema):
-    resident_id: int = Field(..., ge=1, le=MAX_ID)
     nonce: str = Field(..., min_length=8, max_length=64)
     scanned_at: dt.datetime
+    ticket: str = Field("", max_length=64, description="二维码内容（签到码）")
+    resident_id: int | None = Field(None, ge=1, le=MAX_ID, description="无签到码时（工作人员代签）")
     method: str = Field("qr", max_length=8)
 
 
 class ScanOut(Schema):
     nonce: str
     ok: bool
+    result: str = Field(..., description="accepted | duplicate | failed")
+    person: str | None = None
     message: str = ""
 
 
 @router.post("/meetings/{meeting_id}/sign-ins", response={200: list[ScanOut], **ERRORS},
              summary="上传签到（离线扫码排队，按唯一标识只计一次）")
 def upload_sign_ins(request, scans: list[ScanIn] = Body(..., max_length=500), meeting_id: int = PATH_ID):
-    from linli.core.errors import DomainError
+    from . import services_sign_in
 
-    from . import services_meetings
-
-    out = []
-    for s in scans:
-        try:
-            services_meetings.sign_in(actor=request.user, meeting_id=meeting_id, resident_id=s.resident_id,
-                                      method=s.method, nonce=s.nonce, scanned_at=_aware(s.scanned_at))
-            out.append({"nonce": s.nonce, "ok": True})
-        except DomainError as exc:
-            if exc.status in (403, 404) and exc.field is None:
-                raise
-            out.append({"nonce": s.nonce, "ok": False, "message": str(exc.message)})
-    return out
+    return services_sign_in.upload_scans(actor=request.user, meeting_id=meeting_id,
+                                         scans=[s.model_dump() for s in scans])
 
 
 __all__ = ["router", "Vote"]

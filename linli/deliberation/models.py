@@ -474,10 +474,18 @@ class AgendaItem(models.Model):
 class SignIn(HistoryEntry):
     """Every sign-in scan or tick as it arrived (`kind` = "qr" or "list"); `nonce` makes an
     offline scan uploaded twice count once; `scanned_at` is when it happened, `at` when it
-    arrived. `Attendance` is the one merged record per person."""
+    arrived. `Attendance` is the one merged record per person. A failed scan (a ticket that is
+    not this meeting's) is kept too, without a resident, its reason in `note`."""
+
+    class Result(models.TextChoices):
+        ACCEPTED = "accepted", _("签到成功")
+        DUPLICATE = "duplicate", _("重复签到")
+        FAILED = "failed", _("签到失败")
 
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="sign_ins")
-    resident = models.ForeignKey("places.Resident", on_delete=models.PROTECT, related_name="+")
+    resident = models.ForeignKey("places.Resident", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    result = models.CharField(_("结果"), max_length=16, choices=Result.choices, default=Result.ACCEPTED)
     nonce = models.CharField(max_length=64, unique=True)
     scanned_at = models.DateTimeField()
 

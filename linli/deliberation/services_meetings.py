@@ -15,6 +15,7 @@ from linli.accounts.scope import allowed, require
 from linli.core import events
 from linli.core.errors import Conflict, Forbidden, Invalid, NotFound
 from linli.core.history import record
+from linli.notify.services import enqueue
 from linli.places.models import Place, Resident
 
 from .models import AgendaItem, Attendance, Meeting, SignIn, Topic, TopicEvent, TopicSupport
@@ -159,6 +160,25 @@ def create_meeting(*, actor, place_id: int, kind: str, title: str, starts_at: dt
     return meeting
 
 
+def invitees(meeting: Meeting):
+    """Who the notice and the minutes go to: the people with an account in the invited
+    households, or, where no household was named, everyone living under the meeting's place."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(is_active=True, resident__isnull=False)
+    if meeting.invited.exists():
+        return users.filter(resident__household__in=meeting.invited.all())
+    return users.filter(resident__path__startswith=meeting.path, resident__lives_here=True)
+
+
+def is_invited(meeting: Meeting, resident: Resident | None) -> bool:
+    if resident is None:
+        return False
+    if meeting.invited.exists():
+        return meeting.invited.filter(pk=resident.household_id).exists()
+    return resident.lives_here and resident.path.startswith(meeting.path)
+
+
 @transaction.atomic
 def publish_meeting_notice(*, actor, meeting_id: int) -> Meeting:
     meeting = Meeting.objects.select_for_update().filter(pk=meeting_id).first()
@@ -169,6 +189,10 @@ def publish_meeting_notice(*, actor, meeting_id: int) -> Meeting:
         raise Conflict(_("会议通知已发布"), code="wrong_status")
     meeting.status, meeting.notice_at = Meeting.Status.NOTICE, timezone.now()
     meeting.save(update_fields=["status", "notice_at"])
+    when = timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M")
+    enqueue(invitees(meeting), kind="meeting_notice", url=f"/deliberation/meetings/{meeting.pk}/",
+            text=_("会议通知：%(title)s，%(when)s %(venue)s") % {"title": meeting.title, "when": when,
+                                                             "venue": meeting.venue})
     events.publish("deliberation.meeting_notice", key=f"meeting-notice:{meeting.pk}", actor=actor, path=meeting.path,
                    data={"meeting": meeting.pk, "title": meeting.title, "starts_at": meeting.starts_at.isoformat()})
     return meeting
@@ -198,8 +222,9 @@ def sign_in(*, actor, meeting_id: int, resident_id: int, method: str, nonce: str
             raise Conflict(_("签到标识已被使用"), code="nonce_reused", field="nonce")
         return Attendance.objects.get(meeting=meeting, resident=resident)
     when = scanned_at or timezone.now()
+    present = Attendance.objects.filter(meeting=meeting, resident=resident).exists()
     record(SignIn, actor=actor, kind=method, path=resident.path, meeting=meeting, resident=resident, nonce=nonce,
-           scanned_at=when)
+           scanned_at=when, result=SignIn.Result.DUPLICATE if present else SignIn.Result.ACCEPTED)
     building = (Place.objects.filter(kind__code="building", path__in=[resident.path[:n] for n in
                                                                        range(4, len(resident.path) + 1, 4)]).first())
     att, created = Attendance.objects.get_or_create(
@@ -251,6 +276,8 @@ def approve_minutes(*, actor, meeting_id: int) -> Meeting:
     meeting.status = Meeting.Status.MINUTES
     meeting.save(update_fields=["status"])
     Topic.objects.filter(pk__in=[i.topic_id for i in items if i.topic_id]).update(status=Topic.Status.DECIDED)
+    enqueue(invitees(meeting), kind="meeting_minutes", url=f"/deliberation/meetings/{meeting.pk}/",
+            text=_("会议纪要已发布：%(title)s") % {"title": meeting.title})
     events.publish("deliberation.minutes_published", key=f"minutes:{meeting.pk}", actor=actor, path=meeting.path,
                    data={"meeting": meeting.pk, "items": [{"id": i.pk, "decision": i.decision, "actions": i.actions}
                                                           for i in items]})
@@ -265,6 +292,7 @@ def open_vote_from_item(*, actor, item_id: int, kind: str, matters: list[dict], 
     item = AgendaItem.objects.select_for_update().select_related("meeting").filter(pk=item_id).first()
     if item is None:
         raise NotFound(_("未找到该议程"), code="not_found")
+    require(actor, "deliberation.convene", item.meeting)
     if item.vote_id:
         raise Conflict(_("该议程已发起表决"), code="already_voting")
     vote = create_vote(actor=actor, place_id=item.meeting.place_id, kind=kind, title=item.title, matters=matters,

@@ -354,6 +354,7 @@ TRANSLATIONS = {
     "签名": "Signature",
     "日期": "Date",
     "凭此码查找选票记录": "this code finds the ballot record",
+<<<<<<< HEAD
     # the owners' assembly's quorum panel and the printable sign-in sheet (_quorum.html, views_sheet.py)
     "业主大会到会情况": "Owners present at the assembly",
     "业主名册有误，暂不能计算到会比例：": "The owners' roll has errors; the share present cannot be counted yet:",
@@ -388,4 +389,36 @@ TRANSLATIONS = {
     "打印签到表": "Print the sign-in sheet",
     "签到表": "Sign-in sheet",
     "打印时间": "Printed",
+=======
+    # QR sign-in at meetings, the new-meeting page, a decision opening a vote
+    "上传时间": "Uploaded",
+    "二维码无效或不属于本次会议": "The code is not valid or not for this meeting",
+    "会议已建立，请核对后发布通知": "Meeting set up; check it, then publish the notice",
+    "会议扫码签到": "Meeting sign-in scanner",
+    "会议纪要已发布：%(title)s": "Minutes published: %(title)s",
+    "会议通知：%(title)s，%(when)s %(venue)s": "Meeting notice: %(title)s, %(when)s %(venue)s",
+    "保存会议": "Save meeting",
+    "到会时请工作人员扫描此码签到": "At the meeting, have a staff member scan this code to sign you in",
+    "名单打勾": "ticked on the list",
+    "已按会议决定发起表决草稿": "A draft vote was set up from the meeting's decision",
+    "已签到过": "Already signed in",
+    "我的签到码": "My sign-in code",
+    "扫码签到（可离线）": "Scan sign-ins (works offline)",
+    "按此决定发起表决": "Put this decision to a vote",
+    "暂无待上会的议题": "No topics waiting for a meeting",
+    "暂无签到": "No sign-ins yet",
+    "没有签到码": "No sign-in code",
+    "筹备会议": "Set up a meeting",
+    "纪要确认后才能发起表决": "A vote can be opened only after the minutes are approved",
+    "议程（待上会的议题）": "Agenda (topics waiting for a meeting)",
+    "请填写会议时间": "Enter the meeting's time",
+    "邀请该地点的全部住户": "Invite every household of this place",
+    "扫码时间不在会议时段内": "Scanned outside the meeting's time",
+    # a topic's history, named
+    "议题已提出": "Proposed",
+    "附议达到门槛，待上会": "Reached its support threshold; waiting for a meeting",
+    "审核通过，列入待上会": "Accepted; waiting for a meeting",
+    "列入会议议程": "Put on a meeting's agenda",
+    "由诉求转为议题": "Became a topic from a request",
+>>>>>>> h-mscan
 }

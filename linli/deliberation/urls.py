@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_case_topic, views_sheet
+from . import views, views_case_topic, views_meetings, views_sheet
 
 app_name = "deliberation"
 
@@ -17,5 +17,8 @@ urlpatterns = [
     path("deliberation/topics/from-case/", views_case_topic.topic_from_case, name="topic_from_case"),
     path("deliberation/meetings/<int:meeting_id>/", views.meeting_page, name="meeting"),
     path("deliberation/meetings/<int:meeting_id>/sheet/", views_sheet.sign_in_sheet, name="sign_in_sheet"),
+    path("deliberation/meetings/new/", views_meetings.new_meeting, name="new_meeting"),
+    path("deliberation/meetings/<int:meeting_id>/scan/", views_meetings.meeting_scanner, name="meeting_scanner"),
+    path("deliberation/meetings/items/<int:item_id>/vote/", views_meetings.item_vote, name="item_vote"),
     path("deliberation/figures/", views.figures_page, name="figures"),
 ]

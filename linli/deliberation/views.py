@@ -19,7 +19,7 @@ from linli.accounts.views import error_page, render_page
 from linli.core.errors import DomainError, Forbidden, Invalid
 from linli.places.models import Place
 
-from . import selectors, services
+from . import selectors, services, services_sign_in
 from .models import Meeting, TopicSupport, Vote
 
 
@@ -353,6 +353,7 @@ def meeting_page(request, meeting_id: int):
         "by_building": selectors_meetings.attendance_by_building(meeting), "attendance": len(signed),
         "sheet": sheet, "signed": signed, "can_convene": can_convene, "nonce": _secrets.token_hex(8),
         "quorum": selectors_meetings.assembly_quorum(meeting) if can_convene else None,
+        "my_ticket": services_sign_in.my_ticket(request.user, meeting), "vote_kinds": Vote.Kind.choices,
     }, status=400 if errors else 200)
 
 

@@ -3,6 +3,17 @@
 // the "online" event, every 15 s). The server accepts each nonce once, so an upload that
 // is retried after a lost answer changes nothing; what it answers is shown and dropped
 // from the queue.
+//
+// One script for every scanner page, configured by the #scanner element's data- attributes:
+//   data-upload        where the queue is posted (required)
+//   data-store         the localStorage key of this page's queue (default "linli-scans-" +
+//                      data-activity), so two scanners never upload each other's scans
+//   data-batch-key     the body is {<key>: [scans]} (default "scans"); empty: the bare list
+//   data-ticket-pattern a regular expression that reads the ticket out of what was scanned
+//                      (its first group, else the whole match); text it does not match is
+//                      sent as it is, and the server answers it as failed (and logs it)
+// The server answers each scan with {nonce, result: accepted|duplicate|failed, person, message};
+// the data-label-<result> attributes name the results.
 (function () {
   var root, key, queue, busy = false;
 
@@ -35,8 +46,24 @@
     li.textContent = text;
   }
 
+  function read(text) {
+    text = (text || "").trim();
+    var pattern = root.dataset.ticketPattern;
+    if (!pattern || !text) return text;
+    var m = text.match(new RegExp(pattern));
+    return m ? (m[1] || m[0]) : text;
+  }
+
+  function body(batch) {
+    var k = root.dataset.batchKey;
+    if (k === "") return batch;
+    var out = {};
+    out[k || "scans"] = batch;
+    return out;
+  }
+
   function add(ticket) {
-    ticket = (ticket || "").trim();
+    ticket = read(ticket);
     if (!ticket) return;
     var scan = { nonce: nonce(), ticket: ticket, scanned_at: new Date().toISOString() };
     queue.push(scan);
@@ -53,7 +80,7 @@
     fetch(root.dataset.upload, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": root.dataset.csrf },
-      body: JSON.stringify({ scans: batch })
+      body: JSON.stringify(body(batch))
     }).then(function (r) {
       if (!r.ok) throw new Error(String(r.status));
       return r.json();
@@ -61,7 +88,9 @@
       var done = {};
       results.forEach(function (s) {
         done[s.nonce] = true;
-        show((s.person || "") + " · " + label(s.result), "scan-" + s.result, s.nonce);
+        var text = (s.person ? s.person + " · " : "") + label(s.result);
+        if (s.result === "failed" && s.message) text += "（" + s.message + "）";
+        show(text, "scan-" + s.result, s.nonce);
       });
       queue = load().filter(function (s) { return !done[s.nonce]; });
       save();
@@ -93,7 +122,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     root = document.getElementById("scanner");
-    key = "linli-scans-" + root.dataset.activity;
+    key = root.dataset.store || "linli-scans-" + root.dataset.activity;
     queue = load();
     document.getElementById("manual").addEventListener("submit", function (e) {
       e.preventDefault();
