@@ -354,7 +354,6 @@ TRANSLATIONS = {
     "签名": "Signature",
     "日期": "Date",
     "凭此码查找选票记录": "this code finds the ballot record",
-<<<<<<< HEAD
     # the owners' assembly's quorum panel and the printable sign-in sheet (_quorum.html, views_sheet.py)
     "业主大会到会情况": "Owners present at the assembly",
     "业主名册有误，暂不能计算到会比例：": "The owners' roll has errors; the share present cannot be counted yet:",
@@ -380,7 +379,7 @@ TRANSLATIONS = {
         "The developer's %(n)s unsold dwellings count as one owner, not present through sign-ins.",
     "各楼栋到会": "Present by building",
     # a case becomes a topic from the topics page (views_case_topic.py)
-    "由诉求转为议题": "Make a request a topic",
+    "由诉求转为议题": "From a request to a topic",
     "诉求编号": "Request number",
     "议题（留空则用诉求内容）": "Topic (the request's text if left empty)",
     "诉求已转为议题": "The request is now a topic",
@@ -389,7 +388,6 @@ TRANSLATIONS = {
     "打印签到表": "Print the sign-in sheet",
     "签到表": "Sign-in sheet",
     "打印时间": "Printed",
-=======
     # QR sign-in at meetings, the new-meeting page, a decision opening a vote
     "上传时间": "Uploaded",
     "二维码无效或不属于本次会议": "The code is not valid or not for this meeting",
@@ -419,6 +417,4 @@ TRANSLATIONS = {
     "附议达到门槛，待上会": "Reached its support threshold; waiting for a meeting",
     "审核通过，列入待上会": "Accepted; waiting for a meeting",
     "列入会议议程": "Put on a meeting's agenda",
-    "由诉求转为议题": "Became a topic from a request",
->>>>>>> h-mscan
 }
