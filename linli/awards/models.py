@@ -127,7 +127,20 @@ class RoundEvent(HistoryEntry):
     """Every step of a round: created, drawn, nominated, withdrawn, method, vote started, vote
     failed, decided, published."""
 
+    class Kind(models.TextChoices):
+        CREATED = "created", _("创建评选")
+        DRAWN = "drawn", _("按记录推荐候选人")
+        NOMINATED = "nominated", _("人工提名")
+        WITHDRAWN = "withdrawn", _("撤回提名")
+        METHOD = "method", _("更改评定方式")
+        VOTE_STARTED = "vote_started", _("发起投票")
+        VOTE_FAILED = "vote_failed", _("投票未成功")
+        DECIDED = "decided", _("评定获评人")
+        PUBLISHED = "published", _("公布名单")
+
     scope_path_field = "path"
+    # The history base's kind, with this table's choices (so pages show their names).
+    kind = models.CharField(_("事件"), max_length=64, choices=Kind.choices)
     round = models.ForeignKey(AwardRound, on_delete=models.PROTECT, related_name="events")
 
     class Meta:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -331,6 +332,11 @@ def publish_round(*, actor, round_id: int) -> AwardRound:
     _move(rnd, S.PUBLISHED, "publish")
     rnd.published_at = timezone.now()
     rnd.save(update_fields=["status", "published_at", "updated_at"])
-    winners = list(rnd.nominations.filter(winner=True).values_list("person_id", flat=True))
-    _event(rnd, "published", actor=actor, data={"winners": winners})
+    winners = list(rnd.nominations.filter(winner=True).select_related("person"))
+    text = _("您获评%(community)s %(year)s 年度“%(kind)s”，名单已公示。") % {
+        "community": rnd.community.name, "year": rnd.year, "kind": rnd.get_kind_display()}
+    record(RoundEvent, actor=actor, kind="published", path=rnd.path, data={"winners": [n.person_id for n in winners]},
+           notify=[n.person for n in winners], notice_text=text, notice_kind="awards.published",
+           url=reverse("awards:public", args=[rnd.community_id, rnd.year]), audit_action="awards.published",
+           audit_target=rnd, round=rnd)
     return rnd
