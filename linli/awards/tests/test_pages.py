@@ -117,3 +117,24 @@ def test_the_volunteer_record_and_certificate_show_the_award(city, staff):
 def test_points_staff_pages_link_to_the_awards(city, staff):
     html = client_for(staff).get(f"/points/manage/rules/?community={city.community.pk}").content.decode()
     assert f'href="/awards/manage/?community={city.community.pk}"' in html
+
+
+def test_staff_find_nominate_and_withdraw_on_the_round_page(city, staff):
+    a, b = neighbour(city, "陈阿姨"), neighbour(city, "赵叔")
+    give_points(city, a, 50)
+    rnd = services.create_round(actor=staff, community_id=city.community.pk, kind="neighbour_star", year=YEAR,
+                                seats=1)
+    services.draw_nominations(actor=staff, round_id=rnd.pk)
+    c = client_for(staff)
+    found = c.get(f"/awards/manage/{rnd.pk}/", {"q": "赵"}).content.decode()
+    assert 'id="nominate-form"' in found and f'value="{b.pk}"' in found
+    bad = c.post(f"/awards/manage/{rnd.pk}/nominate/", {"person": b.pk, "reason": ""})
+    assert bad.status_code == 400 and "请填写提名理由" in bad.content.decode()
+    assert c.post(f"/awards/manage/{rnd.pk}/nominate/", {"person": b.pk, "reason": "常年义务修车"}).status_code == 302
+    n = Nomination.objects.get(round=rnd, person=b)
+    assert n.source == "hand" and n.reason == "常年义务修车"
+    html = c.get(f"/awards/manage/{rnd.pk}/").content.decode()
+    assert "提名理由：常年义务修车" in html and "人工提名" in html
+    assert c.post(f"/awards/manage/{rnd.pk}/withdraw/", {"nomination": n.pk, "reason": "本人谦让"}).status_code == 302
+    html = c.get(f"/awards/manage/{rnd.pk}/").content.decode()
+    assert "撤回理由：本人谦让" in html
