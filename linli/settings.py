@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "linli.lists",
     "linli.activities",
     "linli.points",
+    "linli.awards",
 ]
 
 MIDDLEWARE = [

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("linli.lists.urls")),
     path("", include("linli.activities.urls")),
     path("", include("linli.points.urls")),
+    path("", include("linli.awards.urls")),
 ]
 
 # No /media/ route in any mode: case photos go through cases:photo, which checks scope.

@@ -13,6 +13,7 @@ from linli.accounts.roles import Verb
 from linli.accounts.scope import scoped
 from linli.core.paths import ancestors_paths
 
+from . import honours
 from .models import PLACE_STATUSES, Activity, HoursCorrection, ManualHours, Participation, Post, PostClaim, Scan
 
 
@@ -71,14 +72,16 @@ def open_corrections(actor):
 
 
 def volunteer_record(person) -> dict:
-    """A person's service record: verified activities and hours, manual hours; minutes exact."""
+    """A person's service record: verified activities and hours, manual hours (minutes exact),
+    and the honours the apps above registered (`honours.py`: the annual awards)."""
     rows = list(Participation.objects.filter(person=person, status=Participation.Status.ATTENDED)
                 .select_related("activity", "activity__community").order_by("activity__starts_at"))
     manual = list(ManualHours.objects.filter(person=person).select_related("community").order_by("served_on"))
     verified = sum(p.verified_minutes or 0 for p in rows)
     trainings = sum(1 for p in rows if p.activity.kind == Activity.Kind.TRAINING)
     return {"activities": rows, "manual": manual, "verified_minutes": verified + sum(m.minutes for m in manual),
-            "trainings": trainings, "pending": sum(1 for p in rows if p.verified_minutes is None)}
+            "trainings": trainings, "pending": sum(1 for p in rows if p.verified_minutes is None),
+            "honours": honours.honours_of(person)}
 
 
 def figures(*, under: str, since, until) -> dict:

@@ -17,6 +17,7 @@ LAYERS = [
     {"triage"},                                 # text models the feature apps ask; knows no feature app
     {"cases", "open311", "deliberation", "lists", "activities", "points", "services", "mediation",
      "mobilize", "stats"},                      # the capabilities
+    {"awards"},                                 # reads the record of several capabilities, opens their votes
     {"demo"},                                   # builds the demo city through every app's services
 ]
 # Feature apps talk through domain events (linli.core.events); these edges are the exceptions.

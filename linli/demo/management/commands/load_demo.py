@@ -8,6 +8,7 @@ from django.db.models import Count
 from linli.accounts.models import Organisation, RoleAssignment, User
 from linli.demo import points as demo_points
 from linli.demo.activities import load_demo_activities
+from linli.demo.awards import load_demo_awards
 from linli.demo.cases import load_demo_cases, train_demo_triage
 from linli.demo.city import MARKER, DemoBuilder
 from linli.demo.deliberation import load_demo_deliberation
@@ -49,6 +50,7 @@ class Command(BaseCommand):
             took_part = load_demo_activities(scale=scale)
             shop = demo_points.load_shop()
             load_shop_history()
+            load_demo_awards()
             mine_seconds = time.monotonic() - mine_started
             model = train_demo_triage()
         seconds = time.monotonic() - started
