@@ -308,6 +308,9 @@ def evaluate(request, pk: int):
             add_domain_errors(form, exc)
     record = selectors.member_year_records([member], year or 0)[member.pk]
     history = list(existing.events.select_related("actor").order_by("id")) if existing else []
+    labels = dict(MemberEvaluation.Grade.choices)
+    for h in history:
+        h.from_label, h.to_label = labels.get(h.data.get("from")), labels.get(h.data.get("to"))
     return render_page(request, "activities/evaluate.html", {
         "member": member, "year": year, "form": form, "record": record, "hours": record["minutes"] / 60,
         "existing": existing, "history": history}, status=400 if form.errors else 200)

@@ -143,11 +143,14 @@ def test_members_page_evaluate_and_the_member_sees_it(client, city):
     assert r.status_code == 302
     r = page(client, staff, url, {"year": year, "grade": "excellent", "comment": "按时参加网格服务", "reason": ""})
     assert r.status_code == 400 and "更改评价等次须填写理由" in r.content.decode()
+    r = page(client, staff, url, {"year": year, "grade": "excellent", "comment": "带头服务", "reason": "补记入户走访"})
+    html = page(client, staff, url).content.decode()
+    assert "— → 合格" in html and "合格 → 优秀 · 补记入户走访" in html
     html = page(client, staff, "/activities/members/").content.decode()
-    assert f'data-testid="grade-{member.pk}">合格' in html
+    assert f'data-testid="grade-{member.pk}">优秀' in html
     html = page(client, me, "/activities/evaluations/mine/").content.decode()
-    assert "按时参加网格服务" in html and f'data-testid="grade-{year}">合格' in html
-    assert "按时参加网格服务" not in page(client, city.person("neighbour"), "/activities/evaluations/mine/").content.decode()
+    assert "带头服务" in html and f'data-testid="grade-{year}">优秀' in html
+    assert "带头服务" not in page(client, city.person("neighbour"), "/activities/evaluations/mine/").content.decode()
     assert page(client, city.person("other_grid_worker"), url).status_code == 404
     assert MemberEvaluation.objects.count() == 1
 
