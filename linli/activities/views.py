@@ -295,8 +295,7 @@ def units(request):
         return error_page(request, NotFound(_("未找到该记录，或不在您的管辖范围内"), code="not_found"))
     rows = list(scoped(request.user, PartnerUnit.objects.select_related("community"), Verb.VOLUNTEER_MANAGE)
                 .annotate(n_members=Count("members", distinct=True), n_pairings=Count("pairings", distinct=True)).order_by("community__path", "name")[:300])
-    reach = prefixes(request.user, Verb.VOLUNTEER_MANAGE)
-    posts = selectors.posts_by_grid(reach[0] if reach else "") if reach is not None else selectors.posts_by_grid("")
+    posts = selectors.claims_by_grid(request.user)  # every place of the user's reach, not only the first
     today = timezone.localdate()
     return render_page(request, "activities/units.html", {"rows": rows, "posts": posts, "year": today.year,
                                                           "quarter": (today.month - 1) // 3 + 1})
