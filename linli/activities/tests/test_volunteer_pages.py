@@ -259,3 +259,28 @@ def test_top_teams_and_units_by_hand(client, city):
                 ).content.decode()
     assert "<td>舞蹈队</td><td>3</td><td>2.5</td>" in html and "<td>合唱团</td><td>4.0</td><td>2</td>" in html
     assert "<td>县供电公司</td><td>3.0</td><td>1</td>" in html and "<td>县供电公司</td><td>2</td><td>1</td>" in html
+
+
+def test_posts_and_teams_pages_in_constant_queries(client, city):
+    staff = city.person("community_worker")
+    client.force_login(staff)
+    n = iter(range(100))
+
+    def grow():
+        for _i in range(5):
+            i = next(n)
+            post = dr.publish_post(actor=SYSTEM, grid_id=(city.grid if i % 2 else city.other_grid).pk,
+                                   title=f"岗位{i}", head_count=3)
+            m = dr.register_member(actor=SYSTEM, grid_id=post.grid_id, name=f"党员{i}")
+            c = dr.claim_post(actor=SYSTEM, post_id=post.pk, member_id=m.pk)
+            dr.complete_claim(actor=SYSTEM, claim_id=c.pk)
+            t = volunteers.create_team(actor=SYSTEM, community_id=city.community.pk, name=f"队伍{i}", kind="other")
+            volunteers.join_team(actor=SYSTEM, team_id=t.pk, person=city.user_with("resident", at=city.dwelling),
+                                 leader=True)
+
+    grow()
+    for url in ("/activities/posts/", "/activities/teams/", "/activities/units/"):
+        same_queries(lambda url=url: client.get(url), grow)
+    html = client.get("/activities/posts/").content.decode()
+    assert f'data-testid="planned-{city.grid.pk}">{3 * 10}<' in html  # 20 posts, half on each grid, 3 each
+    assert f'data-testid="done-{city.other_grid.pk}">10<' in html
