@@ -168,6 +168,30 @@ def claim_post(*, actor, post_id: int, member_id: int | None = None, unit_id: in
 
 
 @transaction.atomic
+def set_liaison(*, actor, unit_id: int, phone: str) -> PartnerUnit:
+    """Name the unit's liaison by their full mobile (found by its keyed hash, never decrypted):
+    they claim posts for the unit on their phone. An empty number removes the liaison."""
+    from linli.accounts.models import User
+    from linli.core import pii
+
+    unit = PartnerUnit.objects.select_for_update().filter(pk=unit_id).first()
+    if unit is None:
+        raise NotFound(_("未找到该单位"), code="not_found", field="unit_id")
+    require(actor, Verb.VOLUNTEER_MANAGE, unit)
+    phone = (phone or "").strip()
+    person = None
+    if phone:
+        person = User.objects.filter(phone_hash=pii.lookup_hash(phone), is_active=True).first()
+        if person is None:
+            raise NotFound(_("没有使用该手机号的用户"), code="no_such_user", field="phone")
+    unit.liaison = person
+    unit.save(update_fields=["liaison"])
+    record_audit(actor=actor, action="activities.set_unit_liaison", target=unit, path=unit.path,
+                 data={"liaison": person.pk if person else None})
+    return unit
+
+
+@transaction.atomic
 def complete_claim(*, actor, claim_id: int) -> PostClaim:
     """The grid confirms a claimed post was served: marked done once, with who and when."""
     claim = PostClaim.objects.select_for_update().filter(pk=claim_id).first()

@@ -87,7 +87,9 @@ def figures(*, under: str, since, until) -> dict:
     parts = Participation.objects.filter(activity__in=acts)
     attended = parts.filter(status=Participation.Status.ATTENDED)
     planned = Post.objects.filter(path__startswith=under).aggregate(s=Sum("head_count"))["s"]
-    claims = {"planned": planned, "claimed": PostClaim.objects.filter(path__startswith=under).count()}
+    counted = PostClaim.objects.filter(path__startswith=under).aggregate(
+        n=Count("id"), done=Count("id", filter=Q(done_at__isnull=False)))
+    claims = {"planned": planned, "claimed": counted["n"], "done": counted["done"]}
     return {
         "activities": acts.count(),
         "signed_up": parts.exclude(status=Participation.Status.CANCELLED).count(),
@@ -96,6 +98,7 @@ def figures(*, under: str, since, until) -> dict:
         "service_minutes": attended.aggregate(s=Sum("verified_minutes"))["s"] or 0,
         "posts_planned": claims["planned"] or 0,
         "posts_claimed": claims["claimed"] or 0,
+        "posts_done": claims["done"] or 0,
     }
 
 

@@ -372,4 +372,9 @@ TRANSLATIONS = {
     "请填写移出理由": "Enter the reason for removing them",
     "该队员已离队": "This member has already left",
     "只有在队队员才能担任队长": "Only a current member can lead the team",
+    "没有使用该手机号的用户": "No user has that mobile number",
+    "已设置%(unit)s的联络员": "Liaison of %(unit)s set",
+    "设置单位联络员": "Set a unit's liaison",
+    "联络员手机号": "Liaison's mobile",
+    "认领已完成": "Claims done",
 }

@@ -11,6 +11,7 @@ urlpatterns = [
     path("activities/certificate/", views.certificate, name="certificate"),
     path("activities/figures/", views.figures, name="figures"),
     path("activities/units/", views.units, name="units"),
+    path("activities/units/liaison/", vv.unit_liaison, name="unit_liaison"),
     path("activities/units/<int:pk>/report/", views.unit_report, name="unit_report"),
     path("activities/volunteer/", vv.profile, name="volunteer_profile"),
     path("activities/volunteers/", vv.volunteer_search, name="volunteers"),

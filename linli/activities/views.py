@@ -293,7 +293,7 @@ def units(request):
 
     if prefixes(request.user, Verb.VOLUNTEER_MANAGE) == []:
         return error_page(request, NotFound(_("未找到该记录，或不在您的管辖范围内"), code="not_found"))
-    rows = list(scoped(request.user, PartnerUnit.objects.select_related("community"), Verb.VOLUNTEER_MANAGE)
+    rows = list(scoped(request.user, PartnerUnit.objects.select_related("community", "liaison"), Verb.VOLUNTEER_MANAGE)
                 .annotate(n_members=Count("members", distinct=True), n_pairings=Count("pairings", distinct=True)).order_by("community__path", "name")[:300])
     posts = selectors.claims_by_grid(request.user)  # every place of the user's reach, not only the first
     today = timezone.localdate()

@@ -377,6 +377,18 @@ def post(request, pk: int):
 
 @login_required
 @require_POST
+def unit_liaison(request):
+    try:
+        unit = dr.set_liaison(actor=request.user, unit_id=_int(request.POST.get("unit")) or 0,
+                              phone=request.POST.get("phone", ""))
+        messages.success(request, _("已设置%(unit)s的联络员") % {"unit": unit.name})
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("activities:units")
+
+
+@login_required
+@require_POST
 def claim_done(request, pk: int):
     claim = PostClaim.objects.filter(pk=pk).first()
     try:

@@ -258,6 +258,7 @@ def test_top_teams_and_units_by_hand(client, city):
     html = page(client, city.person("community_worker"), f"/activities/figures/?under={city.community.pk}&days=90"
                 ).content.decode()
     assert "<td>舞蹈队</td><td>3</td><td>2.5</td>" in html and "<td>合唱团</td><td>4.0</td><td>2</td>" in html
+    assert 'data-testid="posts-done">1<' in html and "3/5" in html
     assert "<td>县供电公司</td><td>3.0</td><td>1</td>" in html and "<td>县供电公司</td><td>2</td><td>1</td>" in html
 
 
@@ -284,3 +285,23 @@ def test_posts_and_teams_pages_in_constant_queries(client, city):
     html = client.get("/activities/posts/").content.decode()
     assert f'data-testid="planned-{city.grid.pk}">{3 * 10}<' in html  # 20 posts, half on each grid, 3 each
     assert f'data-testid="done-{city.other_grid.pk}">10<' in html
+
+
+def test_staff_name_a_units_liaison_by_mobile_who_then_claims_for_it(client, city):
+    from linli.accounts.models import User
+
+    unit = dr.register_unit(actor=SYSTEM, community_id=city.community.pk, name="县供电公司")
+    post = dr.publish_post(actor=SYSTEM, grid_id=city.grid.pk, title="消防安全宣传", head_count=2)
+    liaison = city.user_with("resident", at=city.other_dwelling, name="供电公司小王")
+    mobile = User.objects.get(pk=liaison.pk).phone
+    staff = city.person("community_worker")
+    page(client, staff, "/activities/units/liaison/", {"unit": unit.pk, "phone": "13999999999"})
+    assert type(unit).objects.get(pk=unit.pk).liaison_id is None
+    page(client, staff, "/activities/units/liaison/", {"unit": unit.pk, "phone": mobile})
+    html = page(client, staff, "/activities/units/").content.decode()
+    assert f"供电公司小王 {liaison.phone_masked}" in html and mobile not in html
+    assert AuditEntry.objects.filter(kind="activities.set_unit_liaison").count() == 1
+    page(client, city.person("resident"), "/activities/units/liaison/", {"unit": unit.pk, "phone": ""})
+    assert type(unit).objects.get(pk=unit.pk).liaison_id == liaison.pk  # not theirs to change
+    page(client, liaison, f"/activities/posts/{post.pk}/claim/", {"as": str(unit.pk)})
+    assert PostClaim.objects.get(post=post).unit_id == unit.pk
