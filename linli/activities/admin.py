@@ -6,8 +6,9 @@ from django.contrib import admin
 
 from linli.core.admin import ReadOnlyAdmin, ReadOnlyInline
 
-from .models import (Activity, HoursCorrection, ManualHours, MemberRegistration, Pairing, Participation,
-                     ParticipationEvent, PartnerUnit, Post, PostClaim, Scan)
+from .models import (Activity, EvaluationEvent, HoursCorrection, ManualHours, MemberEvaluation, MemberRegistration,
+                     Pairing, Participation, ParticipationEvent, PartnerUnit, Post, PostClaim, Scan, Team, TeamMember,
+                     VolunteerProfile)
 
 
 class EventInline(ReadOnlyInline):
@@ -39,5 +40,10 @@ for model, columns in ((ParticipationEvent, ["id", "participation", "kind", "act
                        (Pairing, ["unit", "place", "since"]),
                        (MemberRegistration, ["name", "unit", "grid", "registered_on"]),
                        (Post, ["title", "grid", "head_count"]),
-                       (PostClaim, ["post", "member", "unit", "claimed_at"])):
+                       (PostClaim, ["post", "member", "unit", "claimed_at", "done_at", "done_by"]),
+                       (VolunteerProfile, ["person", "community", "is_active", "updated_at"]),
+                       (Team, ["name", "kind", "community"]),
+                       (TeamMember, ["team", "person", "is_leader", "joined_on", "left_on"]),
+                       (MemberEvaluation, ["member", "year", "grade", "evaluated_by", "evaluated_at"]),
+                       (EvaluationEvent, ["id", "evaluation", "kind", "actor", "at"])):
     admin.site.register(model, type(f"{model.__name__}Admin", (ReadOnlyAdmin,), {"list_display": columns}))

@@ -17,10 +17,35 @@ from django.utils.translation import gettext_lazy as _
 from linli.accounts.roles import Verb
 from linli.accounts.scope import require
 from linli.core.audit import record_audit
-from linli.core.errors import Conflict, Invalid, NotFound
+from linli.core.errors import Conflict, DomainError, Invalid, NotFound
+from linli.core.history import record
 from linli.places.models import Place
 
-from .models import MemberRegistration, Pairing, PartnerUnit, Post, PostClaim
+from .models import EvaluationEvent, MemberEvaluation, MemberRegistration, Pairing, PartnerUnit, Post, PostClaim
+
+
+def _claims_for_self(actor, member, unit) -> bool:
+    """A member claims for themselves; a unit's liaison claims for the unit."""
+    me = getattr(actor, "pk", None)
+    if me is None:
+        return False
+    return bool((member is not None and member.person_id == me) or (unit is not None and unit.liaison_id == me))
+
+
+def _same_community(a: str, b: str) -> bool:
+    from .volunteers import community_over
+
+    community = community_over(b)
+    return community is not None and a.startswith(community.path)
+
+
+def why_not_claim(actor, post, *, member=None, unit=None) -> DomainError | None:
+    """What stops this claim before the lock (the head count is decided under it)."""
+    if member is not None and PostClaim.objects.filter(post=post, member=member).exists():
+        return Conflict(_("已认领过该岗位"), code="already_claimed", field="post_id")
+    if unit is not None and PostClaim.objects.filter(post=post, unit=unit).exists():
+        return Conflict(_("已认领过该岗位"), code="already_claimed", field="post_id")
+    return None
 
 
 def _place(place_id: int, kinds: tuple[str, ...], field: str) -> Place:
@@ -124,8 +149,15 @@ def claim_post(*, actor, post_id: int, member_id: int | None = None, unit_id: in
     member = MemberRegistration.objects.filter(pk=member_id).first() if member_id else None
     if member_id and member is None:
         raise NotFound(_("未找到该报到党员"), code="not_found", field="member_id")
-    if not (member is not None and member.person_id and member.person_id == getattr(actor, "pk", None)):
+    unit = PartnerUnit.objects.filter(pk=unit_id).first() if unit_id else None
+    if unit_id and unit is None:
+        raise NotFound(_("未找到该单位"), code="not_found", field="unit_id")
+    if not _claims_for_self(actor, member, unit):
         require(actor, Verb.VOLUNTEER_MANAGE, post)
+    if member is not None and not _same_community(post.path, member.path):
+        raise Invalid(_("只能认领本社区的岗位"), code="post_outside_community", field="post_id")
+    if unit is not None and not post.path.startswith(unit.path):
+        raise Invalid(_("只能认领本社区的岗位"), code="post_outside_community", field="post_id")
     if post.claims.count() >= post.head_count:
         raise Conflict(_("该岗位已认领满"), code="post_full", field="post_id")
     try:
@@ -133,3 +165,102 @@ def claim_post(*, actor, post_id: int, member_id: int | None = None, unit_id: in
             return PostClaim.objects.create(post=post, path=post.path, member=member, unit_id=unit_id)
     except IntegrityError:
         raise Conflict(_("已认领过该岗位"), code="already_claimed", field="post_id") from None
+
+
+@transaction.atomic
+def set_liaison(*, actor, unit_id: int, phone: str) -> PartnerUnit:
+    """Name the unit's liaison by their full mobile (found by its keyed hash, never decrypted):
+    they claim posts for the unit on their phone. An empty number removes the liaison."""
+    from linli.accounts.models import User
+    from linli.core import pii
+
+    unit = PartnerUnit.objects.select_for_update().filter(pk=unit_id).first()
+    if unit is None:
+        raise NotFound(_("未找到该单位"), code="not_found", field="unit_id")
+    require(actor, Verb.VOLUNTEER_MANAGE, unit)
+    phone = (phone or "").strip()
+    person = None
+    if phone:
+        person = User.objects.filter(phone_hash=pii.lookup_hash(phone), is_active=True).first()
+        if person is None:
+            raise NotFound(_("没有使用该手机号的用户"), code="no_such_user", field="phone")
+    unit.liaison = person
+    unit.save(update_fields=["liaison"])
+    record_audit(actor=actor, action="activities.set_unit_liaison", target=unit, path=unit.path,
+                 data={"liaison": person.pk if person else None})
+    return unit
+
+
+@transaction.atomic
+def complete_claim(*, actor, claim_id: int) -> PostClaim:
+    """The grid confirms a claimed post was served: marked done once, with who and when."""
+    claim = PostClaim.objects.select_for_update().filter(pk=claim_id).first()
+    if claim is None:
+        raise NotFound(_("未找到该认领"), code="not_found", field="claim_id")
+    require(actor, Verb.VOLUNTEER_MANAGE, claim)
+    if claim.done_at is not None:
+        raise Conflict(_("该认领已确认完成"), code="claim_done", field="claim_id")
+    claim.done_at = timezone.now()
+    claim.done_by_id = getattr(actor, "pk", None)
+    claim.save(update_fields=["done_at", "done_by"])
+    record_audit(actor=actor, action="activities.complete_claim", target=claim, path=claim.path,
+                 data={"post": claim.post_id})
+    return claim
+
+
+# ---------------------------------------------------------------- yearly evaluation
+
+MAX_YEAR = 2100
+
+
+@transaction.atomic
+def evaluate_member(*, actor, member_id: int, year: int, grade: str, comment: str, reason: str = ""
+                    ) -> MemberEvaluation:
+    """The community's yearly evaluation of a registered member, with the record of that
+    year drafted from activities, verified hours and posts. One per member and year (the
+    database says so); a changed grade needs a reason and is kept in the history."""
+    from .selectors import member_year_records
+
+    member = MemberRegistration.objects.select_for_update().filter(pk=member_id).first()
+    if member is None:
+        raise NotFound(_("未找到该报到党员"), code="not_found", field="member_id")
+    require(actor, Verb.VOLUNTEER_MANAGE, member)
+    comment, reason = (comment or "").strip(), (reason or "").strip()
+    errors = []
+    if not isinstance(year, int) or not 2000 <= year <= min(MAX_YEAR, timezone.localdate().year):
+        errors.append({"field": "year", "message": _("请选择评价年度"), "code": "year_invalid"})
+    if grade not in MemberEvaluation.Grade.values:
+        errors.append({"field": "grade", "message": _("请选择评价等次"), "code": "grade_invalid"})
+    if len(comment) < 2:
+        errors.append({"field": "comment", "message": _("请填写社区评语"), "code": "comment_required"})
+    elif len(comment) > 500:
+        errors.append({"field": "comment", "message": _("评语不能超过500个字"), "code": "too_long"})
+    existing = (MemberEvaluation.objects.select_for_update().filter(member=member, year=year).first()
+                if not any(e["field"] == "year" for e in errors) else None)
+    if existing is not None and existing.grade != grade and not reason:
+        errors.append({"field": "reason", "message": _("更改评价等次须填写理由"), "code": "reason_required"})
+    if errors:
+        raise Invalid(errors[0]["message"], errors=errors)
+    drafted = member_year_records([member], year)[member.pk]
+    before = existing.grade if existing is not None else None
+    evaluation = existing or MemberEvaluation(member=member, year=year, path=member.path)
+    evaluation.grade, evaluation.comment = grade, comment
+    evaluation.minutes, evaluation.activities, evaluation.posts = (drafted["minutes"], drafted["activities"],
+                                                                   drafted["posts"])
+    evaluation.evaluated_by_id, evaluation.evaluated_at = getattr(actor, "pk", None), timezone.now()
+    try:
+        with transaction.atomic():
+            evaluation.save()
+    except IntegrityError:  # evaluated meanwhile by someone else (the member row lock makes this rare)
+        raise Conflict(_("该党员本年度已有评价，请刷新后再改"), code="evaluated", field="year") from None
+    if before != grade or existing is None:
+        record(EvaluationEvent, actor=actor, kind="graded" if before is None else "regraded", path=member.path,
+               note=reason, data={"from": before, "to": grade, "year": year}, evaluation=evaluation,
+               audit_action="activities.evaluate_member", audit_target=evaluation,
+               notify=[member.person] if member.person_id else (),
+               notice_kind="member_evaluated", url="/activities/evaluations/mine/",
+               notice_text=str(_("社区已完成您 %(year)s 年度的报到服务评价") % {"year": year}))
+    else:
+        record_audit(actor=actor, action="activities.evaluate_member", target=evaluation, path=member.path,
+                     data={"fields": ["comment"]})
+    return evaluation

@@ -15,6 +15,17 @@ from django.utils.translation import gettext_lazy as _
 from linli.core.history import HistoryEntry
 
 
+LEADER_VERBS = ("activity.manage", "activity.checkin")
+
+
+def _led_q(user, verb, field: str) -> Q | None:
+    """Rows of the teams `user` leads now, for the organiser's verbs only."""
+    if str(verb) not in LEADER_VERBS or user is None or not user.is_authenticated:
+        return None
+    led = TeamMember.objects.filter(person_id=user.pk, is_leader=True, left_on__isnull=True).values("team_id")
+    return Q(**{f"{field}__in": led})
+
+
 class Activity(models.Model):
     class Kind(models.TextChoices):
         VOLUNTEER = "volunteer", _("志愿服务")
@@ -61,6 +72,9 @@ class Activity(models.Model):
     offer_minutes = models.PositiveIntegerField(_("候补名额保留（分钟）"), default=120)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PUBLISHED)
     checkin_secret = models.CharField(max_length=32, editable=False)
+    # A team's activity: its leaders manage it by relation (extra_scope_q), not by a role.
+    team = models.ForeignKey("Team", null=True, blank=True, on_delete=models.PROTECT, related_name="activities",
+                             verbose_name=_("主办队伍"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -68,10 +82,17 @@ class Activity(models.Model):
         verbose_name_plural = _("活动")
         ordering = ["starts_at", "id"]
         constraints = [models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")),
-                                              name="activities_ends_after_start")]
+                                              name="activities_ends_after_start"),
+                       models.CheckConstraint(condition=Q(team__isnull=True) | Q(organiser_kind="team"),
+                                              name="activities_team_organises_as_team")]
 
     def __str__(self):
         return self.title
+
+    @classmethod
+    def extra_scope_q(cls, user, verb):
+        """A team's leaders manage and check in their team's activities."""
+        return _led_q(user, verb, "team_id")
 
 
 class Participation(models.Model):
@@ -108,6 +129,10 @@ class Participation(models.Model):
         verbose_name_plural = _("活动报名")
         constraints = [models.UniqueConstraint(fields=["activity", "person"], name="activities_one_row_per_person")]
         indexes = [models.Index(fields=["activity", "status", "priority", "queued_at"])]
+
+    @classmethod
+    def extra_scope_q(cls, user, verb):
+        return _led_q(user, verb, "activity__team_id")
 
 
 S = Participation.Status
@@ -189,6 +214,10 @@ class HoursCorrection(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     answered_at = models.DateTimeField(null=True, blank=True)
 
+    @classmethod
+    def extra_scope_q(cls, user, verb):
+        return _led_q(user, verb, "participation__activity__team_id")
+
     class Meta:
         verbose_name = _("时长更正申请")
         verbose_name_plural = _("时长更正申请")
@@ -221,6 +250,9 @@ class PartnerUnit(models.Model):
     path = models.CharField(max_length=255, db_index=True)
     party_branch = models.CharField(_("党组织"), max_length=100, blank=True)
     contact = models.CharField(_("联系人"), max_length=50, blank=True)
+    # The unit's liaison with an account claims posts for the unit on their phone.
+    liaison = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+", verbose_name=_("联络员"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -294,6 +326,10 @@ class PostClaim(models.Model):
                                related_name="claims")
     unit = models.ForeignKey(PartnerUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="claims")
     claimed_at = models.DateTimeField(auto_now_add=True)
+    # Done: the grid confirms the claimed service was given (who and when).
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+", verbose_name=_("确认人"))
 
     class Meta:
         verbose_name = _("岗位认领")
@@ -303,4 +339,151 @@ class PostClaim(models.Model):
                        models.UniqueConstraint(fields=["post", "member"], condition=Q(member__isnull=False),
                                                name="activities_member_claims_once"),
                        models.UniqueConstraint(fields=["post", "unit"], condition=Q(unit__isnull=False),
-                                               name="activities_unit_claims_once")]
+                                               name="activities_unit_claims_once"),
+                       models.CheckConstraint(condition=Q(done_at__isnull=True, done_by__isnull=True)
+                                              | Q(done_at__isnull=False),
+                                              name="activities_claim_done_has_time")]
+
+
+# ---------------------------------------------------------------- volunteers and teams
+
+SKILLS = (("medical", _("医疗护理")), ("legal", _("法律咨询")), ("counselling", _("心理疏导")),
+          ("tutoring", _("课业辅导")), ("arts", _("文艺特长")), ("repair", _("家电维修")),
+          ("computer", _("电脑网络")), ("photo", _("摄影摄像")), ("driving", _("驾驶")),
+          ("mediation", _("调解纠纷")), ("elderly_care", _("助老服务")), ("sign_language", _("手语")))
+SLOTS = (("weekday_morning", _("工作日上午")), ("weekday_afternoon", _("工作日下午")),
+         ("weekday_evening", _("工作日晚上")), ("weekend_morning", _("周末上午")),
+         ("weekend_afternoon", _("周末下午")), ("weekend_evening", _("周末晚上")))
+
+
+def _tags(codes) -> str:
+    """A set of codes stored as ",a,b," so one `contains ",a,"` filter finds it on every database."""
+    return "," + ",".join(sorted(set(codes))) + "," if codes else ""
+
+
+class VolunteerProfile(models.Model):
+    """A volunteer's skills (from SKILLS, plus free text) and when they can serve (SLOTS).
+    The path is their home (or their community when no home is known), for scope."""
+
+    scope_path_field = "path"
+    person = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="volunteer_profile", verbose_name=_("志愿者"))
+    community = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+", verbose_name=_("社区"))
+    path = models.CharField(max_length=255, db_index=True)
+    skills = models.CharField(_("特长"), max_length=300, blank=True)
+    skills_note = models.CharField(_("其他特长"), max_length=200, blank=True)
+    availability = models.CharField(_("可服务时段"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("接受服务邀请"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("志愿者档案")
+        verbose_name_plural = _("志愿者档案")
+
+    @property
+    def skill_codes(self) -> list[str]:
+        return [c for c in self.skills.split(",") if c]
+
+    @property
+    def slot_codes(self) -> list[str]:
+        return [c for c in self.availability.split(",") if c]
+
+    def skill_labels(self) -> list[str]:
+        labels = dict(SKILLS)
+        return [str(labels[c]) for c in self.skill_codes if c in labels]
+
+    def slot_labels(self) -> list[str]:
+        labels = dict(SLOTS)
+        return [str(labels[c]) for c in self.slot_codes if c in labels]
+
+
+class Team(models.Model):
+    """A community's team (舞蹈队、合唱团、志愿服务队 …); its leaders run its activities."""
+
+    class Kind(models.TextChoices):
+        DANCE = "dance", _("舞蹈队")
+        CHOIR = "choir", _("合唱团")
+        VOLUNTEER = "volunteer", _("志愿服务队")
+        SPORTS = "sports", _("体育队")
+        OTHER = "other", _("其他队伍")
+
+    scope_path_field = "path"
+    community = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+", verbose_name=_("社区"))
+    path = models.CharField(max_length=255, db_index=True)
+    name = models.CharField(_("队伍名称"), max_length=50)
+    kind = models.CharField(_("队伍类型"), max_length=16, choices=Kind.choices)
+    description = models.CharField(_("队伍简介"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("队伍")
+        verbose_name_plural = _("队伍")
+        constraints = [models.UniqueConstraint(fields=["community", "name"], name="activities_team_name_once")]
+
+    def __str__(self):
+        return self.name
+
+
+class TeamMember(models.Model):
+    """A person's membership of a team, from joining to leaving; a leader is an active member."""
+
+    scope_path_field = "path"
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="members")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="team_memberships")
+    path = models.CharField(max_length=255, db_index=True)
+    is_leader = models.BooleanField(_("队长"), default=False)
+    joined_on = models.DateField(_("入队日期"))
+    left_on = models.DateField(_("离队日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("队员")
+        verbose_name_plural = _("队员")
+        constraints = [
+            models.UniqueConstraint(fields=["team", "person"], condition=Q(left_on__isnull=True),
+                                    name="activities_team_member_once"),
+            models.CheckConstraint(condition=Q(is_leader=False) | Q(left_on__isnull=True),
+                                   name="activities_leader_is_active_member"),
+            models.CheckConstraint(condition=Q(left_on__isnull=True) | Q(left_on__gte=models.F("joined_on")),
+                                   name="activities_team_left_after_joined"),
+        ]
+
+
+class MemberEvaluation(models.Model):
+    """The community's yearly evaluation of a registered party member: one per member and
+    year; drafted from the record of that year (kept with it as it stood when evaluated)."""
+
+    class Grade(models.TextChoices):
+        EXCELLENT = "excellent", _("优秀")
+        GOOD = "good", _("合格")
+        FAIR = "fair", _("基本合格")
+        POOR = "poor", _("不合格")
+
+    scope_path_field = "path"
+    member = models.ForeignKey(MemberRegistration, on_delete=models.PROTECT, related_name="evaluations")
+    year = models.PositiveIntegerField(_("年度"))
+    path = models.CharField(max_length=255, db_index=True)
+    grade = models.CharField(_("评价等次"), max_length=16, choices=Grade.choices)
+    comment = models.CharField(_("社区评语"), max_length=500)
+    minutes = models.PositiveIntegerField(_("服务时长（分钟）"), default=0)
+    activities = models.PositiveIntegerField(_("参加活动"), default=0)
+    posts = models.PositiveIntegerField(_("认领岗位"), default=0)
+    evaluated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    evaluated_at = models.DateTimeField(_("评价时间"))
+
+    class Meta:
+        verbose_name = _("党员年度评价")
+        verbose_name_plural = _("党员年度评价")
+        constraints = [models.UniqueConstraint(fields=["member", "year"], name="activities_one_evaluation_a_year")]
+
+
+class EvaluationEvent(HistoryEntry):
+    """Every grade given or changed (from, to in `data`; the reason in `note`)."""
+
+    scope_path_field = "path"
+    evaluation = models.ForeignKey(MemberEvaluation, on_delete=models.PROTECT, related_name="events")
+
+    class Meta:
+        verbose_name = _("评价记录")
+        verbose_name_plural = _("评价记录")
+        ordering = ["id"]

@@ -90,7 +90,9 @@ def figures(*, under: str, since, until) -> dict:
     parts = Participation.objects.filter(activity__in=acts)
     attended = parts.filter(status=Participation.Status.ATTENDED)
     planned = Post.objects.filter(path__startswith=under).aggregate(s=Sum("head_count"))["s"]
-    claims = {"planned": planned, "claimed": PostClaim.objects.filter(path__startswith=under).count()}
+    counted = PostClaim.objects.filter(path__startswith=under).aggregate(
+        n=Count("id"), done=Count("id", filter=Q(done_at__isnull=False)))
+    claims = {"planned": planned, "claimed": counted["n"], "done": counted["done"]}
     return {
         "activities": acts.count(),
         "signed_up": parts.exclude(status=Participation.Status.CANCELLED).count(),
@@ -99,6 +101,7 @@ def figures(*, under: str, since, until) -> dict:
         "service_minutes": attended.aggregate(s=Sum("verified_minutes"))["s"] or 0,
         "posts_planned": claims["planned"] or 0,
         "posts_claimed": claims["claimed"] or 0,
+        "posts_done": claims["done"] or 0,
     }
 
 
@@ -149,3 +152,145 @@ def posts_by_grid(under: str) -> list[dict]:
     claimed = dict(PostClaim.objects.filter(path__startswith=under).values("post__grid__name")
                    .annotate(n=Count("id")).values_list("post__grid__name", "n"))
     return [{"grid": g, "planned": planned[g], "claimed": claimed.get(g, 0)} for g in sorted(planned)]
+
+
+# ---------------------------------------------------------------- volunteers, teams, members
+
+
+def volunteers(actor, *, skill: str = "", slot: str = "", under: str | None = None, limit: int = 200):
+    """Active volunteer profiles in the actor's reach, by skill and by slot; with each one's
+    current teams (one prefetch). Phones stay masked here."""
+    from django.db.models import Prefetch
+
+    from .models import TeamMember, VolunteerProfile
+
+    qs = scoped(actor, VolunteerProfile.objects.filter(is_active=True), Verb.VOLUNTEER_MANAGE, under=under)
+    if skill:
+        qs = qs.filter(skills__contains=f",{skill},")
+    if slot:
+        qs = qs.filter(availability__contains=f",{slot},")
+    current = TeamMember.objects.filter(left_on__isnull=True).select_related("team")
+    return (qs.select_related("person", "person__resident", "community")
+            .prefetch_related(Prefetch("person__team_memberships", queryset=current, to_attr="teams_now"))
+            .order_by("path", "id")[:limit])
+
+
+def teams_for(person, *, under_paths: list[str]):
+    """Teams of the given communities with their active member count."""
+    from .models import Team
+
+    if not under_paths:
+        return Team.objects.none()
+    q = Q()
+    for p in under_paths:
+        q |= Q(path__startswith=p)
+    return (Team.objects.filter(q).select_related("community")
+            .annotate(n_members=Count("members", filter=Q(members__left_on__isnull=True)))
+            .order_by("community__path", "name"))
+
+
+def member_year_records(members, year: int) -> dict[int, dict]:
+    """The record a yearly evaluation is drafted from, for many members in three queries:
+    activities attended and verified minutes (activities of that year, plus hours by hand
+    served that year) and posts claimed that year, per member."""
+    tz = timezone.get_current_timezone()
+    since = dt.datetime(year, 1, 1, tzinfo=tz)
+    until = dt.datetime(year + 1, 1, 1, tzinfo=tz)
+    members = list(members)
+    by_person = {m.person_id: m.pk for m in members if m.person_id}
+    out = {m.pk: {"minutes": 0, "activities": 0, "posts": 0} for m in members}
+    if by_person:
+        for row in (Participation.objects.filter(person_id__in=list(by_person), status=Participation.Status.ATTENDED,
+                                                 activity__starts_at__gte=since, activity__starts_at__lt=until)
+                    .values("person_id").annotate(n=Count("id"), minutes=Sum("verified_minutes"))):
+            rec = out[by_person[row["person_id"]]]
+            rec["activities"], rec["minutes"] = row["n"], row["minutes"] or 0
+        for row in (ManualHours.objects.filter(person_id__in=list(by_person), served_on__year=year)
+                    .values("person_id").annotate(minutes=Sum("minutes"))):
+            out[by_person[row["person_id"]]]["minutes"] += row["minutes"] or 0
+    for row in (PostClaim.objects.filter(member__in=[m.pk for m in members], claimed_at__gte=since,
+                                         claimed_at__lt=until).values("member_id").annotate(n=Count("id"))):
+        out[row["member_id"]]["posts"] = row["n"]
+    return out
+
+
+def registered_members(actor, *, grid_id: int | None = None, unit_id: int | None = None, limit: int = 300):
+    from .models import MemberRegistration
+
+    qs = scoped(actor, MemberRegistration.objects.all(), Verb.VOLUNTEER_MANAGE)
+    if grid_id:
+        qs = qs.filter(grid_id=grid_id)
+    if unit_id:
+        qs = qs.filter(unit_id=unit_id)
+    return qs.select_related("grid", "unit", "person").order_by("grid__path", "name", "id")[:limit]
+
+
+def posts_in_reach(actor, *, grid_id: int | None = None, limit: int = 300):
+    """Posts with their claims and done claims counted in the same query."""
+    qs = scoped(actor, Post.objects.all(), Verb.VOLUNTEER_MANAGE)
+    if grid_id:
+        qs = qs.filter(grid_id=grid_id)
+    return (qs.select_related("grid")
+            .annotate(n_claims=Count("claims"), n_done=Count("claims", filter=Q(claims__done_at__isnull=False)))
+            .order_by("grid__path", "-created_at", "id")[:limit])
+
+
+def claims_by_grid(actor) -> list[dict]:
+    """Planned head count against claims (and claims done) per grid in the actor's reach:
+    two grouped queries."""
+    posts = scoped(actor, Post.objects.all(), Verb.VOLUNTEER_MANAGE)
+    planned = {r["grid_id"]: r for r in posts.values("grid_id", "grid__name", "grid__path")
+               .annotate(planned=Sum("head_count"))}
+    claimed = {r["post__grid_id"]: r for r in
+               scoped(actor, PostClaim.objects.all(), Verb.VOLUNTEER_MANAGE).values("post__grid_id")
+               .annotate(claimed=Count("id"), done=Count("id", filter=Q(done_at__isnull=False)))}
+    rows = []
+    for gid, r in planned.items():
+        c = claimed.get(gid, {})
+        rows.append({"grid_id": gid, "grid": r["grid__name"], "path": r["grid__path"], "planned": r["planned"] or 0,
+                     "claimed": c.get("claimed", 0), "done": c.get("done", 0)})
+    return sorted(rows, key=lambda r: r["path"])
+
+
+def top_teams(*, under: str, since, until, n: int = 5) -> dict:
+    """Teams whose activities under `under` in the period had the most attendances, and
+    the most verified hours: one grouped query, ranked twice."""
+    rows = list(Participation.objects.filter(activity__path__startswith=under, activity__team__isnull=False,
+                                             activity__starts_at__gte=since, activity__starts_at__lt=until,
+                                             status=Participation.Status.ATTENDED)
+                .values("activity__team_id", "activity__team__name")
+                .annotate(attended=Count("id"), minutes=Sum("verified_minutes")))
+    rows = [{"team_id": r["activity__team_id"], "name": r["activity__team__name"], "attended": r["attended"],
+             "minutes": r["minutes"] or 0} for r in rows]
+    return {"by_attendance": sorted(rows, key=lambda r: (-r["attended"], -r["minutes"], r["name"]))[:n],
+            "by_hours": sorted(rows, key=lambda r: (-r["minutes"], -r["attended"], r["name"]))[:n]}
+
+
+def top_units(*, under: str, since, until, n: int = 5) -> dict:
+    """Partner units registered under `under`, by their members' verified hours (activities
+    in the period under the place) and by posts claimed in the period (by the unit or its
+    members): three grouped queries (hours, claims, names)."""
+    from django.db.models import OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from .models import MemberRegistration, PartnerUnit
+
+    unit_of = Subquery(MemberRegistration.objects.filter(person_id=OuterRef("person_id"), unit__isnull=False,
+                                                         unit__path__startswith=under).values("unit_id")[:1])
+    hours = {r["unit_id"]: r for r in
+             Participation.objects.filter(activity__path__startswith=under, status=Participation.Status.ATTENDED,
+                                          activity__starts_at__gte=since, activity__starts_at__lt=until)
+             .annotate(unit_id=unit_of).filter(unit_id__isnull=False).values("unit_id")
+             .annotate(minutes=Sum("verified_minutes"), people=Count("person_id", distinct=True))}
+    claims = {r["by_unit"]: r for r in
+              PostClaim.objects.filter(path__startswith=under, claimed_at__gte=since, claimed_at__lt=until)
+              .annotate(by_unit=Coalesce("unit_id", "member__unit_id")).filter(by_unit__isnull=False)
+              .values("by_unit").annotate(claimed=Count("id"), done=Count("id", filter=Q(done_at__isnull=False)))}
+    ids = set(hours) | set(claims)
+    names = dict(PartnerUnit.objects.filter(pk__in=ids, path__startswith=under).values_list("id", "name")) if ids \
+        else {}
+    rows = [{"unit_id": i, "name": names[i], "minutes": (hours.get(i) or {}).get("minutes") or 0,
+             "people": (hours.get(i) or {}).get("people", 0), "claimed": (claims.get(i) or {}).get("claimed", 0),
+             "done": (claims.get(i) or {}).get("done", 0)} for i in ids if i in names]
+    return {"by_hours": sorted([r for r in rows if r["minutes"]], key=lambda r: (-r["minutes"], r["name"]))[:n],
+            "by_posts": sorted([r for r in rows if r["claimed"]], key=lambda r: (-r["claimed"], r["name"]))[:n]}

@@ -53,15 +53,33 @@ def create_activity(*, actor, place_id: int, kind: str, title: str, starts_at, e
                     organiser_name: str = "", organiser_kind: str = Activity.Organiser.COMMUNITY,
                     description: str = "", venue: str = "", signup_opens_at=None, signup_closes_at=None,
                     audience_tags=(), for_party_members: bool = False, for_volunteers: bool = False,
-                    points: int = 0, service_minutes: int = 0, offer_minutes: int = 120) -> Activity:
+                    points: int = 0, service_minutes: int = 0, offer_minutes: int = 120,
+                    team_id: int | None = None) -> Activity:
+    """Publish an activity. A team's activity (`team_id`) may be published by the team's
+    leaders as well as by staff, at a place of the team's community."""
     place = Place.objects.select_related("kind").filter(pk=place_id).first()
     if place is None:
         raise NotFound(_("未找到该地点"), code="not_found", field="place_id")
-    require(actor, Verb.ACTIVITY_MANAGE, place)
+    team = None
+    if team_id is not None:
+        from .models import Team
+        from .volunteers import leads
+
+        team = Team.objects.filter(pk=team_id).first()
+        if team is None:
+            raise NotFound(_("未找到该队伍"), code="not_found", field="team_id")
+        organiser_kind, organiser_name = Activity.Organiser.TEAM, team.name
+        if not leads(actor, team):
+            require(actor, Verb.ACTIVITY_MANAGE, place)
+    else:
+        require(actor, Verb.ACTIVITY_MANAGE, place)
     errors = []
 
     def bad(field, message, code):
         errors.append({"field": field, "message": message, "code": code})
+
+    if team is not None and not place.path.startswith(team.path):
+        bad("place_id", _("队伍活动须在本队所在社区之内"), "place_outside_team")
 
     if kind not in Activity.Kind.values:
         bad("kind", _("请选择活动类型"), "kind_invalid")
@@ -96,8 +114,9 @@ def create_activity(*, actor, place_id: int, kind: str, title: str, starts_at, e
         signup_opens_at=signup_opens_at, signup_closes_at=signup_closes_at,
         audience_tags=[str(t)[:32] for t in audience_tags][:20], for_party_members=for_party_members,
         for_volunteers=for_volunteers, points=points, service_minutes=service_minutes, offer_minutes=offer_minutes,
-        checkin_secret=secrets.token_hex(16))
-    record_audit(actor=actor, action="activities.create", target=activity, data={"capacity": capacity})
+        checkin_secret=secrets.token_hex(16), team=team)
+    record_audit(actor=actor, action="activities.create", target=activity,
+                 data={"capacity": capacity, **({"team": team.pk} if team else {})})
     return activity
 
 

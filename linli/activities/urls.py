@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_volunteers as vv
 
 app_name = "activities"
 
@@ -11,7 +11,23 @@ urlpatterns = [
     path("activities/certificate/", views.certificate, name="certificate"),
     path("activities/figures/", views.figures, name="figures"),
     path("activities/units/", views.units, name="units"),
+    path("activities/units/liaison/", vv.unit_liaison, name="unit_liaison"),
     path("activities/units/<int:pk>/report/", views.unit_report, name="unit_report"),
+    path("activities/volunteer/", vv.profile, name="volunteer_profile"),
+    path("activities/volunteers/", vv.volunteer_search, name="volunteers"),
+    path("activities/volunteers/<int:pk>/phone/", vv.volunteer_phone, name="volunteer_phone"),
+    path("activities/teams/", vv.teams, name="teams"),
+    path("activities/teams/<int:pk>/", vv.team, name="team"),
+    path("activities/teams/<int:pk>/new/", vv.team_new_activity, name="team_new_activity"),
+    path("activities/teams/<int:pk>/<str:action>/", vv.team_act, name="team_act"),
+    path("activities/members/", vv.members, name="members"),
+    path("activities/members/<int:pk>/evaluate/", vv.evaluate, name="evaluate"),
+    path("activities/evaluations/mine/", vv.my_evaluations, name="my_evaluations"),
+    path("activities/posts/", vv.posts, name="posts"),
+    path("activities/posts/claim/", vv.claimable, name="claimable"),
+    path("activities/posts/<int:pk>/", vv.post, name="post"),
+    path("activities/posts/<int:pk>/claim/", vv.claim, name="claim"),
+    path("activities/claims/<int:pk>/done/", vv.claim_done, name="claim_done"),
     path("activities/<int:pk>/", views.detail, name="detail"),
     path("activities/<int:pk>/manage/", views.manage, name="manage"),
     path("activities/<int:pk>/scan/", views.scanner, name="scanner"),

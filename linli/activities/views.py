@@ -45,7 +45,9 @@ def activity_list(request):
     rows = list(selectors.for_person(request.user))
     organising = list(selectors.managed(request.user, limit=50)) if prefixes(request.user, Verb.ACTIVITY_MANAGE) \
         != [] else []
-    return render_page(request, "activities/list.html", {"rows": rows, "organising": organising})
+    return render_page(request, "activities/list.html", {
+        "rows": rows, "organising": organising,
+        "volunteer_staff": prefixes(request.user, Verb.VOLUNTEER_MANAGE) != []})
 
 
 @never_cache
@@ -256,9 +258,13 @@ def figures(request):
     place = (places_qs.filter(pk=_int(request.GET.get("under"))).first() if request.GET.get("under")
              else (places[0] if places else None))
     since, until, days = _period(request)
-    data, by_place = {}, []
+    data, by_place, teams, units = {}, [], {}, {}
     if place is not None:
         data = selectors.figures(under=place.path, since=since, until=until)
+        teams = selectors.top_teams(under=place.path, since=since, until=until)
+        units = selectors.top_units(under=place.path, since=since, until=until)
+        for r in [*teams["by_attendance"], *teams["by_hours"], *units["by_hours"]]:
+            r["hours"] = r["minutes"] / 60
         names = dict(Place.objects.filter(path__startswith=place.path, depth=place.depth + 1)
                      .values_list("path", "name"))
         by_place = [{"name": names.get(r["place"], r["place"]), "hours": (r["minutes"] or 0) / 60,
@@ -267,6 +273,7 @@ def figures(request):
                                                       until=until)]
     return render_page(request, "activities/figures.html", {
         "places": places, "place": place, "data": data, "by_place": by_place, "days": days,
+        "teams": teams, "units": units,
         "hours": (data.get("service_minutes", 0) or 0) / 60})
 
 
@@ -286,10 +293,9 @@ def units(request):
 
     if prefixes(request.user, Verb.VOLUNTEER_MANAGE) == []:
         return error_page(request, NotFound(_("未找到该记录，或不在您的管辖范围内"), code="not_found"))
-    rows = list(scoped(request.user, PartnerUnit.objects.select_related("community"), Verb.VOLUNTEER_MANAGE)
+    rows = list(scoped(request.user, PartnerUnit.objects.select_related("community", "liaison"), Verb.VOLUNTEER_MANAGE)
                 .annotate(n_members=Count("members", distinct=True), n_pairings=Count("pairings", distinct=True)).order_by("community__path", "name")[:300])
-    reach = prefixes(request.user, Verb.VOLUNTEER_MANAGE)
-    posts = selectors.posts_by_grid(reach[0] if reach else "") if reach is not None else selectors.posts_by_grid("")
+    posts = selectors.claims_by_grid(request.user)  # every place of the user's reach, not only the first
     today = timezone.localdate()
     return render_page(request, "activities/units.html", {"rows": rows, "posts": posts, "year": today.year,
                                                           "quarter": (today.month - 1) // 3 + 1})

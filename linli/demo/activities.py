@@ -9,7 +9,13 @@
   feed the 石榴红 shop (linli/demo/points.py).
 - 003 宕昌县城关镇: 104 units and 1,649 employed party members registered with the four
   communities, paired with the 118 grids (1+1, N+1 on every fifth grid), and each grid's
-  volunteer posts with their claims. Unit names are INVENTED (typical county bodies)."""
+  volunteer posts with their claims. Unit names are INVENTED (typical county bodies).
+- 004 again: the community's teams (舞蹈队, 合唱团, 志愿服务队, 羽毛球队: "成立志愿者队伍", the
+  dance room of its service centre) with leaders, who run the team's share of the 80
+  activities (scan and verify); volunteer profiles; 003: this year's evaluation of some of
+  宕昌's registered members and claims confirmed done. Team names are INVENTED. The parts
+  of `load_demo_volunteers` are safe to run twice (an existing team, membership, profile,
+  evaluation or done claim is left as it is)."""
 
 from __future__ import annotations
 
@@ -22,8 +28,9 @@ from linli.accounts import services as accounts
 from linli.accounts.models import RoleAssignment, User
 from linli.accounts.roles import Role
 from linli.activities import double_reporting as dr
-from linli.activities import services
-from linli.activities.models import MemberRegistration, Participation, PostClaim
+from linli.activities import services, volunteers
+from linli.activities.models import (SKILLS, SLOTS, MemberEvaluation, MemberRegistration, Participation, PostClaim,
+                                     Team, TeamMember)
 from linli.core import events
 from linli.core.actors import SYSTEM
 from linli.places.models import Place, Resident
@@ -51,6 +58,15 @@ UNIT_NAMES = (  # INVENTED: the county's usual bodies
     "县融媒体中心", "县图书馆", "县文化馆", "县消防救援大队", "县气象局", "县烟草专卖局", "县粮食储备库",
     "县自来水公司", "县城市管理局", "县生态环境分局", "县档案馆",
 )
+# INVENTED names; (kind, name, the activity titles the team runs, a leader and members).
+PINGAN_TEAMS = (("dance", "平安社区夕阳红舞蹈队", ("广场舞排练",)), ("choir", "平安社区合唱团", ("合唱团排练",)),
+                ("volunteer", "平安社区志愿服务队", ("楼道清洁志愿服务", "15分钟志愿服务圈·健康管理")),
+                ("sports", "平安社区羽毛球队", ("羽毛球赛",)))
+EVALUATION_COMMENTS = {
+    "excellent": "带头认领网格岗位，常年参加志愿服务，群众评价好",
+    "good": "按时到社区报到，参加网格服务，完成认领岗位",
+    "fair": "参加服务次数偏少，希望多到网格走访",
+}
 POSTS = ("环境整治志愿岗", "独居老人结对帮扶", "法律援助", "矛盾纠纷调解", "消防安全宣传", "“大手拉小手”课业辅导",
          "平急转换应急队员")
 
@@ -91,10 +107,13 @@ class DemoActivities:
     # ------------------------------------------------------------ one activity, start to end
 
     def run(self, community: Place, place: Place, organiser: User, people: list[User], *, kind: str, title: str,
-            start: dt.datetime, capacity: int, points: int, minutes: int, wanted: int) -> None:
-        """One activity through the services at its moments; the organiser scans and verifies."""
+            start: dt.datetime, capacity: int, points: int, minutes: int, wanted: int, team: Team | None = None
+            ) -> None:
+        """One activity through the services at its moments; the organiser (a team's leader
+        for a team's activity) scans and verifies."""
         with simulated_clock(start - dt.timedelta(days=6)) as clock:
             a = services.create_activity(actor=organiser, place_id=place.pk, kind=kind, title=title,
+                                         team_id=team.pk if team else None,
                                          starts_at=start, ends_at=start + dt.timedelta(minutes=max(minutes, 90)),
                                          capacity=capacity, points=points, service_minutes=minutes,
                                          venue=f"{place.name}党群服务中心" if place.kind.code == "community" else place.name)
@@ -125,8 +144,11 @@ class DemoActivities:
                 services.verify_hours(actor=organiser, participation_id=p.pk)
             events.dispatch_pending()  # the points follow at the moment the events happened
 
-    def community_activities(self, community: Place, titles, n: int, people: list[User], *, days: int) -> None:
-        organiser = self.staff_at(community, Role.COMMUNITY_WORKER, Role.COMMUNITY_SECRETARY)
+    def community_activities(self, community: Place, titles, n: int, people: list[User], *, days: int,
+                             teams: dict | None = None) -> None:
+        """`teams`: activity title → (team, its leader), who organise those activities."""
+        staff = self.staff_at(community, Role.COMMUNITY_WORKER, Role.COMMUNITY_SECRETARY)
+        teams = teams or {}
         compounds = list(Place.objects.filter(path__startswith=community.path, kind__code="compound").select_related("kind"))
         community = Place.objects.select_related("kind").get(pk=community.pk)
         first = self.now - dt.timedelta(days=days)
@@ -137,13 +159,16 @@ class DemoActivities:
             place = community if kind in ("festival", "training") or not compounds else self.rng.choice(compounds)
             capacity = 0 if kind == "festival" else self.rng.choice((10, 12, 15, 20))
             wanted = (capacity + self.rng.randint(-3, 3)) if capacity else self.rng.randint(14, 22)
-            self.run(community, place, organiser, people, kind=kind, title=title, start=start, capacity=capacity,
-                     points=5 if kind != "volunteer" else 8, minutes=120 if kind == "volunteer" else 0,
-                     wanted=max(wanted, 3))
+            team, leader = teams.get(title, (None, None))
+            if team is not None:  # teams meet at the community's service centre (its dance room, seed 004)
+                place = community
+            self.run(community, place, leader or staff, people, kind=kind, title=title, start=start,
+                     capacity=capacity, points=5 if kind != "volunteer" else 8,
+                     minutes=120 if kind == "volunteer" else 0, wanted=max(wanted, 3), team=team)
         # two coming up, open for sign-up: one already full with a waiting list
         for j, (kind, title) in enumerate(titles[:2]):
             start = (self.now + dt.timedelta(days=3 + 4 * j)).replace(hour=19, minute=0, second=0, microsecond=0)
-            a = services.create_activity(actor=organiser, place_id=community.pk, kind=kind, title=title,
+            a = services.create_activity(actor=staff, place_id=community.pk, kind=kind, title=title,
                                          starts_at=start, ends_at=start + dt.timedelta(hours=2), capacity=8, points=5,
                                          venue=f"{community.name}党群服务中心")
             for person in people[: 10 - 4 * j]:
@@ -218,6 +243,60 @@ class DemoActivities:
                 PostClaim.objects.bulk_create([PostClaim(post=post, path=post.path, member=m) for m in takers])
 
 
+    # ------------------------------------------------------------ teams, profiles, evaluations
+
+    def teams(self, community: Place, people: list[User], *, since: dt.date) -> dict:
+        """The community's teams, each with a leader and members from `people`; returns
+        activity title → (team, leader). An existing team or membership is kept."""
+        by_title = {}
+        for i, (kind, name, titles) in enumerate(PINGAN_TEAMS):
+            team = Team.objects.filter(community=community, name=name).first() or volunteers.create_team(
+                actor=SYSTEM, community_id=community.pk, name=name, kind=kind)
+            crew = people[i::len(PINGAN_TEAMS)][:8]
+            for j, person in enumerate(crew):
+                if not TeamMember.objects.filter(team=team, person=person, left_on__isnull=True).exists():
+                    volunteers.join_team(actor=SYSTEM, team_id=team.pk, person=person, leader=j == 0,
+                                         joined_on=since + dt.timedelta(days=j))
+            leader = (TeamMember.objects.filter(team=team, is_leader=True, left_on__isnull=True)
+                      .select_related("person").order_by("id").first())
+            for title in titles:
+                by_title[title] = (team, leader.person if leader else None)
+            self.counts["teams"] = self.counts.get("teams", 0) + 1
+        return by_title
+
+    def profiles(self, people: list[User]) -> None:
+        """Volunteer profiles for two in three of the people (an existing profile is kept)."""
+        from linli.activities.models import VolunteerProfile
+
+        skills, slots = [c for c, _l in SKILLS], [c for c, _l in SLOTS]
+        have = set(VolunteerProfile.objects.filter(person__in=people).values_list("person_id", flat=True))
+        for person in people:
+            rng = random.Random(SEED + person.pk)  # each person's own draw: the same on a second run
+            if person.pk % 3 != 2 and person.pk not in have:
+                volunteers.save_profile(actor=person, skills=rng.sample(skills, rng.randint(1, 3)),
+                                        availability=rng.sample(slots, rng.randint(1, 4)))
+                self.counts["profiles"] = self.counts.get("profiles", 0) + 1
+
+    def evaluations_and_done_claims(self) -> None:
+        """宕昌: half of the claims confirmed done by the grid; this year's evaluation of the
+        members of one community in five (drafted from their record)."""
+        town = Place.objects.filter(name="城关镇", kind__code="street").first()
+        if town is None:
+            return
+        for claim in PostClaim.objects.filter(path__startswith=town.path, done_at__isnull=True).order_by("id")[::2]:
+            dr.complete_claim(actor=SYSTEM, claim_id=claim.pk)
+        year = self.now.year
+        members = MemberRegistration.objects.filter(path__startswith=town.path).order_by("id")
+        done = set(MemberEvaluation.objects.filter(year=year, member__in=members).values_list("member_id", flat=True))
+        rng = random.Random(SEED + 2)
+        for m in list(members)[::5]:
+            if m.pk in done:
+                continue
+            grade = rng.choices(("excellent", "good", "fair"), weights=(2, 7, 1))[0]
+            dr.evaluate_member(actor=SYSTEM, member_id=m.pk, year=year, grade=grade, comment=EVALUATION_COMMENTS[grade])
+            self.counts["evaluations"] = self.counts.get("evaluations", 0) + 1
+
+
 def community_named(name: str) -> Place | None:
     return Place.objects.filter(name=name, kind__code="community").first()
 
@@ -229,13 +308,31 @@ def load_demo_activities(*, scale: float = 1.0, now: dt.datetime | None = None) 
     pingan = community_named("平安社区")
     if pingan is not None:
         people = demo.residents(pingan, max(12, round(60 * scale)))
-        demo.community_activities(pingan, PINGAN_TITLES, max(8, round(80 * scale)), people, days=240)
+        teams = demo.teams(pingan, people, since=(demo.now - dt.timedelta(days=260)).date())
+        demo.profiles(people)
+        demo.community_activities(pingan, PINGAN_TITLES, max(8, round(80 * scale)), people, days=240, teams=teams)
     chezhan = community_named("车站社区")
     if chezhan is not None:
         people = demo.residents(chezhan, max(10, round(24 * scale)))
         demo.community_activities(chezhan, CHEZHAN_TITLES, max(4, round(10 * scale)), people, days=90)
     demo.double_reporting()
+    demo.evaluations_and_done_claims()
     services.mark_no_shows()
+    return demo.counts
+
+
+def load_demo_volunteers(*, now: dt.datetime | None = None) -> dict:
+    """The idempotent part on its own (teams, profiles, evaluations, claims done), for a
+    demo city loaded before teams existed: a second run adds nothing."""
+    from django.utils import timezone
+
+    demo = DemoActivities(now=now or timezone.now())
+    pingan = community_named("平安社区")
+    if pingan is not None:
+        people = demo.residents(pingan, 12)
+        demo.teams(pingan, people, since=(demo.now - dt.timedelta(days=260)).date())
+        demo.profiles(people)
+    demo.evaluations_and_done_claims()
     return demo.counts
 
 
