@@ -15,6 +15,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -102,10 +104,10 @@ def create_activity(*, actor, place_id: int, kind: str, title: str, starts_at, e
 
 
 def _lock_activity(activity_id: int) -> Activity:
-    activity = Activity.objects.select_for_update().filter(pk=activity_id).first()
-    if activity is None:
-        raise NotFound(_("未找到该活动"), code="not_found", field="activity_id")
-    return activity
+    try:
+        return Activity.objects.select_for_update().get(pk=activity_id)
+    except (Activity.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("未找到该活动"), code="not_found", field="activity_id") from None
 
 
 def places_used(activity: Activity) -> int:
@@ -169,65 +171,91 @@ def _settle(activity: Activity, *, actor, now) -> None:
     _fill_places(activity, actor=actor, now=now)
 
 
-def eligible(person, activity: Activity) -> bool:
-    """The activity's audience: people whose home or role place lies in or over its place,
-    with one of its care tags when it names any; party members / volunteers when it says so."""
+def _audience(person, activity: Activity) -> Q:
+    """The activity's audience as one condition, for `_signup_read`: people whose home or
+    role place lies in or over its place, with one of its care tags when it names any;
+    party members / volunteers when it says so. Built from the activity's own fields (the
+    place's ancestors are its path's prefixes), so each part is an index look-up."""
     from linli.accounts.models import RoleAssignment
+    from linli.places.models import Resident
 
-    roles = list(RoleAssignment.objects.filter(user=person, is_active=True, place__isnull=False)
-                 .values_list("role", "place__path"))
-    paths = [p for _r, p in roles]
-    resident = getattr(person, "resident", None)
-    if resident is not None:
-        paths.append(resident.path)
-    if not any(p.startswith(activity.path) or activity.path.startswith(p) for p in paths):
-        return False
+    from .models import MemberRegistration
+
+    near = ancestors_paths(activity.path) + [activity.path]
+    by_place = Q(path__in=near) | Q(path__startswith=activity.path)
+    roles = RoleAssignment.objects.filter(user_id=person.pk, is_active=True, place__isnull=False)
+    home = Resident.objects.filter(pk=person.resident_id) if getattr(person, "resident_id", None) else None
+    q = Q(Exists(roles.filter(Q(place__path__in=near) | Q(place__path__startswith=activity.path))))
+    if home is not None:
+        q |= Exists(home.filter(by_place))
     if activity.audience_tags:
-        if resident is None or not resident.care_tags.filter(code__in=activity.audience_tags).exists():
-            return False
-    role_names = {r for r, _p in roles}
-    if activity.for_party_members and not ({"party_member_household", "branch_secretary"} & role_names):
-        from .models import MemberRegistration
+        if home is None:
+            return Q(Value(False, output_field=BooleanField()))
+        q &= Exists(Resident.care_tags.through.objects.filter(resident_id=person.resident_id,
+                                                              caretag__code__in=activity.audience_tags))
+    if activity.for_party_members:
+        q &= (Exists(roles.filter(role__in=["party_member_household", "branch_secretary"]))
+              | Exists(MemberRegistration.objects.filter(person_id=person.pk)))
+    if activity.for_volunteers:
+        q &= Exists(roles.filter(role="volunteer"))
+    return q
 
-        if not MemberRegistration.objects.filter(person=person).exists():
-            return False
-    if activity.for_volunteers and "volunteer" not in role_names:
-        return False
-    return True
+
+def eligible(person, activity: Activity) -> bool:
+    """Whether the person is in the activity's audience (one statement; see `_audience`)."""
+    return Activity.objects.filter(_audience(person, activity), pk=activity.pk).exists()
+
+
+def _signup_read(person, activity: Activity, *, now) -> dict:
+    """Everything a sign-up decides on, in one statement after the activity row is locked
+    (a statement started after the lock was granted sees every earlier holder's rows; the
+    locking statement itself would not): the audience, places used, whether anyone waits,
+    whether an offer is stale, and the person's own row."""
+    on = Participation.objects.filter(activity_id=activity.pk)
+    mine = on.filter(person_id=person.pk)
+    row = Activity.objects.filter(pk=activity.pk).values("pk").annotate(
+        eligible=ExpressionWrapper(_audience(person, activity), output_field=BooleanField()),
+        used=Coalesce(Subquery(on.filter(status__in=PLACE_STATUSES).order_by().values("activity_id")
+                               .annotate(n=Count("id")).values("n")), 0),
+        waiting=Exists(on.filter(status=S.WAITING)),
+        stale=Exists(on.filter(status=S.OFFERED, offer_expires_at__lte=now)),
+        mine_id=Subquery(mine.values("id")[:1]), mine_status=Subquery(mine.values("status")[:1]))
+    return row.get()
 
 
 @transaction.atomic
 def sign_up(*, actor, activity_id: int) -> Participation:
     """Sign up: a place if one is free and nobody waits before you, else the waiting list.
-    What does not depend on the places (window, audience) is checked before the lock, so
-    the locked section is as short as it can be."""
+    Lock the activity, then one read decides (audience, places, the waiting, the person's
+    own row), then one row and its history entry are written: five statements in all."""
     if actor is None or not getattr(actor, "pk", None):
         raise Invalid(_("请先登录"), code="unauthenticated")
-    activity = Activity.objects.filter(pk=activity_id).first()
-    if activity is None:
-        raise NotFound(_("未找到该活动"), code="not_found", field="activity_id")
-    now = timezone.now()
+    activity = _lock_activity(activity_id)
+    now = timezone.now()  # after the lock: the queue's time order is the lock's order
     if activity.signup_opens_at and now < activity.signup_opens_at:
         raise Conflict(_("报名尚未开始"), code="signup_not_open", field="activity_id")
     if now >= (activity.signup_closes_at or activity.starts_at):
         raise Conflict(_("报名已截止"), code="signup_closed", field="activity_id")
-    if not eligible(actor, activity):
-        raise Forbidden(_("该活动不面向您报名"), code="not_in_audience", field="activity_id")
-    activity = _lock_activity(activity_id)
     if activity.status != Activity.Status.PUBLISHED:
         raise Conflict(_("该活动已取消"), code="activity_cancelled", field="activity_id")
-    expired = _expire_offers(activity, now=now)
-    existing = Participation.objects.select_for_update().filter(activity=activity, person=actor).first()
-    if existing is not None and existing.status != S.CANCELLED:
+    seen = _signup_read(actor, activity, now=now)
+    if not seen["eligible"]:
+        raise Forbidden(_("该活动不面向您报名"), code="not_in_audience", field="activity_id")
+    if seen["mine_id"] is not None and seen["mine_status"] != S.CANCELLED:
         raise Conflict(_("您已报名该活动"), code="already_signed_up", field="activity_id")
-    p = existing or Participation(activity=activity, person=actor, path=activity.path)
+    if seen["mine_id"] is not None:  # signing up again after cancelling: the same row, to the back of the line
+        p = Participation.objects.select_for_update().get(pk=seen["mine_id"])
+    else:
+        p = Participation(activity=activity, person=actor, path=activity.path)
     p.queued_at = now
     if activity.capacity == 0:
         to = S.SIGNED_UP
     else:
-        if expired:
-            _fill_places(activity, actor=actor, now=now)  # the waiting go first
-        used, waiting = _places_and_waiting(activity)
+        used, waiting = seen["used"], seen["waiting"]
+        if seen["stale"]:  # stale offers pass on, and the waiting go first
+            _expire_offers(activity, now=now)
+            _fill_places(activity, actor=actor, now=now)
+            used, waiting = _places_and_waiting(activity)
         to = S.CONFIRMED if not waiting and used < activity.capacity else S.WAITING
     _transition(p, to, actor=actor)
     return p
@@ -235,8 +263,6 @@ def sign_up(*, actor, activity_id: int) -> Participation:
 
 def _places_and_waiting(activity: Activity) -> tuple[int, int]:
     """Places used and people waiting, in one query (the activity row is locked)."""
-    from django.db.models import Count, Q
-
     row = Participation.objects.filter(activity=activity).aggregate(
         used=Count("id", filter=Q(status__in=PLACE_STATUSES)), waiting=Count("id", filter=Q(status=S.WAITING)))
     return row["used"], row["waiting"]
