@@ -8,15 +8,15 @@ priority, then time). Lock order: activity, then its participations."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -171,56 +171,69 @@ def _settle(activity: Activity, *, actor, now) -> None:
     _fill_places(activity, actor=actor, now=now)
 
 
-def _audience(person, activity: Activity) -> Q:
-    """The activity's audience as one condition, for `_signup_read`: people whose home or
-    role place lies in or over its place, with one of its care tags when it names any;
-    party members / volunteers when it says so. Built from the activity's own fields (the
-    place's ancestors are its path's prefixes), so each part is an index look-up."""
+@functools.lru_cache(maxsize=32)
+def _signup_sql(tags: int) -> str:
+    """The one read a sign-up decides on, run after the activity row is locked (a statement
+    started after the lock was granted sees every earlier holder's rows; the locking statement
+    itself would not). Written out rather than built with the ORM: compiling the eleven
+    subqueries cost more Python time, inside the lock, than the statement took to run.
+    Parameters: see `_signup_read`. `tags` is the number of the activity's care tags."""
     from linli.accounts.models import RoleAssignment
-    from linli.places.models import Resident
+    from linli.places.models import CareTag, Place, Resident
 
     from .models import MemberRegistration
 
-    near = ancestors_paths(activity.path) + [activity.path]
-    by_place = Q(path__in=near) | Q(path__startswith=activity.path)
-    roles = RoleAssignment.objects.filter(user_id=person.pk, is_active=True, place__isnull=False)
-    home = Resident.objects.filter(pk=person.resident_id) if getattr(person, "resident_id", None) else None
-    q = Q(Exists(roles.filter(Q(place__path__in=near) | Q(place__path__startswith=activity.path))))
-    if home is not None:
-        q |= Exists(home.filter(by_place))
-    if activity.audience_tags:
-        if home is None:
-            return Q(Value(False, output_field=BooleanField()))
-        q &= Exists(Resident.care_tags.through.objects.filter(resident_id=person.resident_id,
-                                                              caretag__code__in=activity.audience_tags))
-    if activity.for_party_members:
-        q &= (Exists(roles.filter(role__in=["party_member_household", "branch_secretary"]))
-              | Exists(MemberRegistration.objects.filter(person_id=person.pk)))
-    if activity.for_volunteers:
-        q &= Exists(roles.filter(role="volunteer"))
-    return q
-
-
-def eligible(person, activity: Activity) -> bool:
-    """Whether the person is in the activity's audience (one statement; see `_audience`)."""
-    return Activity.objects.filter(_audience(person, activity), pk=activity.pk).exists()
+    t = {"activity": Activity._meta.db_table, "p": Participation._meta.db_table,
+         "role": RoleAssignment._meta.db_table, "place": Place._meta.db_table, "home": Resident._meta.db_table,
+         "home_tag": Resident.care_tags.through._meta.db_table, "tag": CareTag._meta.db_table,
+         "member": MemberRegistration._meta.db_table}
+    # In or over the activity's place: one path is a prefix of the other.
+    near = "({x}.path LIKE a.path || '%%' OR a.path LIKE {x}.path || '%%')"
+    roles = "SELECT 1 FROM {role} r JOIN {place} rp ON rp.id = r.place_id WHERE r.user_id = %s AND r.is_active"
+    tagged = ("(SELECT COUNT(*) FROM {home_tag} ht JOIN {tag} t ON t.id = ht.caretag_id "
+              "WHERE ht.resident_id = %s AND t.code IN ({codes}))" if tags else "0")
+    sql = f"""SELECT
+        EXISTS({roles} AND {near.format(x="rp")}) AS by_role,
+        EXISTS(SELECT 1 FROM {{home}} h WHERE h.id = %s AND {near.format(x="h")}) AS by_home,
+        {tagged} AS tagged,
+        EXISTS({roles} AND r.role IN ('party_member_household', 'branch_secretary')) AS party_role,
+        EXISTS(SELECT 1 FROM {{member}} m WHERE m.person_id = %s) AS registered,
+        EXISTS({roles} AND r.role = 'volunteer') AS volunteer,
+        (SELECT COUNT(*) FROM {{p}} q WHERE q.activity_id = a.id AND q.status IN ({", ".join(["%s"] * len(PLACE_STATUSES))})) AS used,
+        EXISTS(SELECT 1 FROM {{p}} q WHERE q.activity_id = a.id AND q.status = %s) AS waiting,
+        EXISTS(SELECT 1 FROM {{p}} q WHERE q.activity_id = a.id AND q.status = %s AND q.offer_expires_at <= %s) AS stale,
+        (SELECT q.id FROM {{p}} q WHERE q.activity_id = a.id AND q.person_id = %s) AS mine_id,
+        (SELECT q.status FROM {{p}} q WHERE q.activity_id = a.id AND q.person_id = %s) AS mine_status
+        FROM {{activity}} a WHERE a.id = %s"""
+    return sql.format(codes=", ".join(["%s"] * tags), **t)
 
 
 def _signup_read(person, activity: Activity, *, now) -> dict:
-    """Everything a sign-up decides on, in one statement after the activity row is locked
-    (a statement started after the lock was granted sees every earlier holder's rows; the
-    locking statement itself would not): the audience, places used, whether anyone waits,
-    whether an offer is stale, and the person's own row."""
-    on = Participation.objects.filter(activity_id=activity.pk)
-    mine = on.filter(person_id=person.pk)
-    row = Activity.objects.filter(pk=activity.pk).values("pk").annotate(
-        eligible=ExpressionWrapper(_audience(person, activity), output_field=BooleanField()),
-        used=Coalesce(Subquery(on.filter(status__in=PLACE_STATUSES).order_by().values("activity_id")
-                               .annotate(n=Count("id")).values("n")), 0),
-        waiting=Exists(on.filter(status=S.WAITING)),
-        stale=Exists(on.filter(status=S.OFFERED, offer_expires_at__lte=now)),
-        mine_id=Subquery(mine.values("id")[:1]), mine_status=Subquery(mine.values("status")[:1]))
-    return row.get()
+    """Everything a sign-up decides on, in one statement: whether the person is in the
+    audience, places used, whether anyone waits, whether an offer is stale, the person's own
+    row (id, status)."""
+    tags = list(activity.audience_tags or [])
+    home = getattr(person, "resident_id", None)
+    params = [person.pk, home, *([home, *tags] if tags else []), person.pk, person.pk, person.pk,
+              *PLACE_STATUSES, S.WAITING, S.OFFERED, connection.ops.adapt_datetimefield_value(now),
+              person.pk, person.pk, activity.pk]
+    with connection.cursor() as cur:
+        cur.execute(_signup_sql(len(tags)), params)
+        names = [c[0] for c in cur.description]
+        row = dict(zip(names, cur.fetchone()))
+    # The audience: home or a role place in or over the activity's place; one of its care
+    # tags when it names any; party members / volunteers when it says so.
+    row["eligible"] = bool(
+        (row["by_role"] or row["by_home"])
+        and (not tags or (home and row["tagged"]))
+        and (not activity.for_party_members or row["party_role"] or row["registered"])
+        and (not activity.for_volunteers or row["volunteer"]))
+    return row
+
+
+def eligible(person, activity: Activity) -> bool:
+    """Whether the person is in the activity's audience (the sign-up's own read)."""
+    return _signup_read(person, activity, now=timezone.now())["eligible"]
 
 
 @transaction.atomic
