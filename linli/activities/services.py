@@ -8,13 +8,15 @@ priority, then time). Lock order: activity, then its participations."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -121,10 +123,10 @@ def create_activity(*, actor, place_id: int, kind: str, title: str, starts_at, e
 
 
 def _lock_activity(activity_id: int) -> Activity:
-    activity = Activity.objects.select_for_update().filter(pk=activity_id).first()
-    if activity is None:
-        raise NotFound(_("未找到该活动"), code="not_found", field="activity_id")
-    return activity
+    try:
+        return Activity.objects.select_for_update().get(pk=activity_id)
+    except (Activity.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("未找到该活动"), code="not_found", field="activity_id") from None
 
 
 def places_used(activity: Activity) -> int:
@@ -188,65 +190,104 @@ def _settle(activity: Activity, *, actor, now) -> None:
     _fill_places(activity, actor=actor, now=now)
 
 
-def eligible(person, activity: Activity) -> bool:
-    """The activity's audience: people whose home or role place lies in or over its place,
-    with one of its care tags when it names any; party members / volunteers when it says so."""
+@functools.lru_cache(maxsize=32)
+def _signup_sql(tags: int) -> str:
+    """The one read a sign-up decides on, run after the activity row is locked (a statement
+    started after the lock was granted sees every earlier holder's rows; the locking statement
+    itself would not). Written out rather than built with the ORM: compiling the eleven
+    subqueries cost more Python time, inside the lock, than the statement took to run.
+    Parameters: see `_signup_read`. `tags` is the number of the activity's care tags."""
     from linli.accounts.models import RoleAssignment
+    from linli.places.models import CareTag, Place, Resident
 
-    roles = list(RoleAssignment.objects.filter(user=person, is_active=True, place__isnull=False)
-                 .values_list("role", "place__path"))
-    paths = [p for _r, p in roles]
-    resident = getattr(person, "resident", None)
-    if resident is not None:
-        paths.append(resident.path)
-    if not any(p.startswith(activity.path) or activity.path.startswith(p) for p in paths):
-        return False
-    if activity.audience_tags:
-        if resident is None or not resident.care_tags.filter(code__in=activity.audience_tags).exists():
-            return False
-    role_names = {r for r, _p in roles}
-    if activity.for_party_members and not ({"party_member_household", "branch_secretary"} & role_names):
-        from .models import MemberRegistration
+    from .models import MemberRegistration
 
-        if not MemberRegistration.objects.filter(person=person).exists():
-            return False
-    if activity.for_volunteers and "volunteer" not in role_names:
-        return False
-    return True
+    t = {"activity": Activity._meta.db_table, "p": Participation._meta.db_table,
+         "role": RoleAssignment._meta.db_table, "place": Place._meta.db_table, "home": Resident._meta.db_table,
+         "home_tag": Resident.care_tags.through._meta.db_table, "tag": CareTag._meta.db_table,
+         "member": MemberRegistration._meta.db_table}
+    # In or over the activity's place: one path is a prefix of the other.
+    near = "({x}.path LIKE a.path || '%%' OR a.path LIKE {x}.path || '%%')"
+    roles = "SELECT 1 FROM {role} r JOIN {place} rp ON rp.id = r.place_id WHERE r.user_id = %s AND r.is_active"
+    tagged = ("(SELECT COUNT(*) FROM {home_tag} ht JOIN {tag} t ON t.id = ht.caretag_id "
+              "WHERE ht.resident_id = %s AND t.code IN ({codes}))" if tags else "0")
+    sql = f"""SELECT
+        EXISTS({roles} AND {near.format(x="rp")}) AS by_role,
+        EXISTS(SELECT 1 FROM {{home}} h WHERE h.id = %s AND {near.format(x="h")}) AS by_home,
+        {tagged} AS tagged,
+        EXISTS({roles} AND r.role IN ('party_member_household', 'branch_secretary')) AS party_role,
+        EXISTS(SELECT 1 FROM {{member}} m WHERE m.person_id = %s) AS registered,
+        EXISTS({roles} AND r.role = 'volunteer') AS volunteer,
+        (SELECT COUNT(*) FROM {{p}} q WHERE q.activity_id = a.id AND q.status IN ({", ".join(["%s"] * len(PLACE_STATUSES))})) AS used,
+        EXISTS(SELECT 1 FROM {{p}} q WHERE q.activity_id = a.id AND q.status = %s) AS waiting,
+        EXISTS(SELECT 1 FROM {{p}} q WHERE q.activity_id = a.id AND q.status = %s AND q.offer_expires_at <= %s) AS stale,
+        (SELECT q.id FROM {{p}} q WHERE q.activity_id = a.id AND q.person_id = %s) AS mine_id,
+        (SELECT q.status FROM {{p}} q WHERE q.activity_id = a.id AND q.person_id = %s) AS mine_status
+        FROM {{activity}} a WHERE a.id = %s"""
+    return sql.format(codes=", ".join(["%s"] * tags), **t)
+
+
+def _signup_read(person, activity: Activity, *, now) -> dict:
+    """Everything a sign-up decides on, in one statement: whether the person is in the
+    audience, places used, whether anyone waits, whether an offer is stale, the person's own
+    row (id, status)."""
+    tags = list(activity.audience_tags or [])
+    home = getattr(person, "resident_id", None)
+    params = [person.pk, home, *([home, *tags] if tags else []), person.pk, person.pk, person.pk,
+              *PLACE_STATUSES, S.WAITING, S.OFFERED, connection.ops.adapt_datetimefield_value(now),
+              person.pk, person.pk, activity.pk]
+    with connection.cursor() as cur:
+        cur.execute(_signup_sql(len(tags)), params)
+        names = [c[0] for c in cur.description]
+        row = dict(zip(names, cur.fetchone()))
+    # The audience: home or a role place in or over the activity's place; one of its care
+    # tags when it names any; party members / volunteers when it says so.
+    row["eligible"] = bool(
+        (row["by_role"] or row["by_home"])
+        and (not tags or (home and row["tagged"]))
+        and (not activity.for_party_members or row["party_role"] or row["registered"])
+        and (not activity.for_volunteers or row["volunteer"]))
+    return row
+
+
+def eligible(person, activity: Activity) -> bool:
+    """Whether the person is in the activity's audience (the sign-up's own read)."""
+    return _signup_read(person, activity, now=timezone.now())["eligible"]
 
 
 @transaction.atomic
 def sign_up(*, actor, activity_id: int) -> Participation:
     """Sign up: a place if one is free and nobody waits before you, else the waiting list.
-    What does not depend on the places (window, audience) is checked before the lock, so
-    the locked section is as short as it can be."""
+    Lock the activity, then one read decides (audience, places, the waiting, the person's
+    own row), then one row and its history entry are written: five statements in all."""
     if actor is None or not getattr(actor, "pk", None):
         raise Invalid(_("请先登录"), code="unauthenticated")
-    activity = Activity.objects.filter(pk=activity_id).first()
-    if activity is None:
-        raise NotFound(_("未找到该活动"), code="not_found", field="activity_id")
-    now = timezone.now()
+    activity = _lock_activity(activity_id)
+    now = timezone.now()  # after the lock: the queue's time order is the lock's order
     if activity.signup_opens_at and now < activity.signup_opens_at:
         raise Conflict(_("报名尚未开始"), code="signup_not_open", field="activity_id")
     if now >= (activity.signup_closes_at or activity.starts_at):
         raise Conflict(_("报名已截止"), code="signup_closed", field="activity_id")
-    if not eligible(actor, activity):
-        raise Forbidden(_("该活动不面向您报名"), code="not_in_audience", field="activity_id")
-    activity = _lock_activity(activity_id)
     if activity.status != Activity.Status.PUBLISHED:
         raise Conflict(_("该活动已取消"), code="activity_cancelled", field="activity_id")
-    expired = _expire_offers(activity, now=now)
-    existing = Participation.objects.select_for_update().filter(activity=activity, person=actor).first()
-    if existing is not None and existing.status != S.CANCELLED:
+    seen = _signup_read(actor, activity, now=now)
+    if not seen["eligible"]:
+        raise Forbidden(_("该活动不面向您报名"), code="not_in_audience", field="activity_id")
+    if seen["mine_id"] is not None and seen["mine_status"] != S.CANCELLED:
         raise Conflict(_("您已报名该活动"), code="already_signed_up", field="activity_id")
-    p = existing or Participation(activity=activity, person=actor, path=activity.path)
+    if seen["mine_id"] is not None:  # signing up again after cancelling: the same row, to the back of the line
+        p = Participation.objects.select_for_update().get(pk=seen["mine_id"])
+    else:
+        p = Participation(activity=activity, person=actor, path=activity.path)
     p.queued_at = now
     if activity.capacity == 0:
         to = S.SIGNED_UP
     else:
-        if expired:
-            _fill_places(activity, actor=actor, now=now)  # the waiting go first
-        used, waiting = _places_and_waiting(activity)
+        used, waiting = seen["used"], seen["waiting"]
+        if seen["stale"]:  # stale offers pass on, and the waiting go first
+            _expire_offers(activity, now=now)
+            _fill_places(activity, actor=actor, now=now)
+            used, waiting = _places_and_waiting(activity)
         to = S.CONFIRMED if not waiting and used < activity.capacity else S.WAITING
     _transition(p, to, actor=actor)
     return p
@@ -254,8 +295,6 @@ def sign_up(*, actor, activity_id: int) -> Participation:
 
 def _places_and_waiting(activity: Activity) -> tuple[int, int]:
     """Places used and people waiting, in one query (the activity row is locked)."""
-    from django.db.models import Count, Q
-
     row = Participation.objects.filter(activity=activity).aggregate(
         used=Count("id", filter=Q(status__in=PLACE_STATUSES)), waiting=Count("id", filter=Q(status=S.WAITING)))
     return row["used"], row["waiting"]

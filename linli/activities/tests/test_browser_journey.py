@@ -1,7 +1,10 @@
-"""One resident's journey on a phone in real Chromium: sign up → wait → offered → confirm →
-checked in by the organiser's scanner while the organiser's phone is offline (network cut
-and restored) → hours verified → points → redeem in the points shop → scanned at the
-counter. Each step asserts what the person sees; screenshots under artifacts/."""
+"""One resident's journey on a phone in real Chromium, across the people it meets: sign up →
+wait → the one holding the place cancels on her phone → the offer lands in the resident's
+inbox → confirm → checked in by the organiser's scanner while the organiser's phone is
+offline (network cut and restored) → the organiser finds the activity in their list and
+verifies the hours → points → redeem in the points shop → the code scanned by the
+volunteer at the shop's counter. Each step asserts what the person sees; screenshots under
+artifacts/."""
 
 from datetime import timedelta
 
@@ -18,12 +21,11 @@ from linli.testing import block_the_outside
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-
-
 def test_sign_up_wait_offer_offline_check_in_hours_points_redeem_counter(city, phone):
     organiser = city.user_with("community_worker", at=city.community, name="社区干事")
     first = city.user_with("resident", at=city.dwelling, name="张阿姨")
     me = city.user_with("resident", at=city.dwelling, name="李大爷")
+    counter = city.user_with("volunteer", at=city.community, name="超市志愿者")  # staffs the shop's counter
     for trigger, each in (("attended", 5), ("service_hour", 10)):
         points.save_rule(actor=SYSTEM, community_id=city.community.pk, trigger=trigger, name=f"规则{trigger}",
                          points=each)
@@ -43,8 +45,22 @@ def test_sign_up_wait_offer_offline_check_in_hours_points_redeem_counter(city, p
     assert "前面还有 0 人" in pg.locator("#my-status").inner_text()
     screenshot(pg, "activity-waiting")
 
-    services.cancel(actor=first, participation_id=held.pk)  # a place frees up
-    pg.reload()
+    # the one holding the place cancels on her own phone: the place is offered to the next in line
+    her = phone(first)
+    her.goto_path(f"/activities/{a.pk}/")
+    assert her.get_by_test_id("my-status").inner_text() == "已确认"
+    her.get_by_role("button", name="取消报名").click()
+    assert her.get_by_test_id("my-status").count() == 0 and her.locator("#signup").count() == 1
+    assert Participation.objects.get(pk=held.pk).status == "cancelled"
+
+    # the offer lands in the resident's inbox, with its deadline, and leads to the activity
+    pg.goto_path("/notices/")
+    notice = pg.locator("#notices li.unread")
+    assert notice.count() == 1
+    assert "「楼道清洁志愿服务」有空余名额，请在" in notice.inner_text() and "前确认" in notice.inner_text()
+    screenshot(pg, "inbox-offer")
+    notice.locator("button").click()
+    pg.wait_for_url(f"**/activities/{a.pk}/")
     assert pg.get_by_test_id("my-status").inner_text() == "候补递补待确认"
     pg.click("#accept")
     assert pg.get_by_test_id("my-status").inner_text() == "已确认"
@@ -74,10 +90,16 @@ def test_sign_up_wait_offer_offline_check_in_hours_points_redeem_counter(city, p
     screenshot(org, "scanner-uploaded")
     assert Participation.objects.get(person=me).status == "attended"
 
-    # the activity ends; the organiser verifies the hours
+    # the activity ends; the organiser finds it among the activities they organise and
+    # verifies the hours of the one who attended
     Activity.objects.filter(pk=a.pk).update(ends_at=timezone.now() - timedelta(minutes=1))
     p = Participation.objects.get(person=me)
-    org.goto_path(f"/activities/{a.pk}/manage/")
+    org.goto_path("/activities/")
+    org.locator("#organising").get_by_text("楼道清洁志愿服务").click()
+    org.wait_for_url(f"**/activities/{a.pk}/manage/")
+    row = org.locator("#participants tr", has_text="李大爷")
+    assert "已签到" in row.inner_text()
+    screenshot(org, "organiser-hours-to-verify")
     org.get_by_test_id(f"verify-{p.pk}").click()
     assert "60 分钟" in org.locator("#participants").inner_text()
 
@@ -93,11 +115,13 @@ def test_sign_up_wait_offer_offline_check_in_hours_points_redeem_counter(city, p
     code = pg.get_by_test_id("code").inner_text()
     screenshot(pg, "shop-code")
 
-    org.goto_path("/points/counter/")
-    org.fill("#code", code)
-    org.click("#claim")
-    assert "已核销：石榴红洗衣液" in org.get_by_test_id("claimed").inner_text()
-    screenshot(org, "counter-claimed")
+    # the volunteer at the shop's counter scans the code
+    desk = phone(counter)
+    desk.goto_path("/points/counter/")
+    desk.fill("#code", code)
+    desk.click("#claim")
+    assert "已核销：石榴红洗衣液" in desk.get_by_test_id("claimed").inner_text()
+    screenshot(desk, "counter-claimed")
     pg.reload()
     assert pg.get_by_test_id("redemption-status").inner_text() == "已领取"
     pg.goto_path("/points/")

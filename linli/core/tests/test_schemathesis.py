@@ -34,11 +34,13 @@ def _real_ids(city) -> dict[str, list[int]]:
         "resident": list(Resident.objects.values_list("pk", flat=True)),
         "dwelling": [city.dwelling.pk, city.other_dwelling.pk, city.community_dwelling.pk],
         "user": [city.official.pk, city.worker.pk],
+        # the points shop's rows (fuzz_city makes one of each), so its staff endpoints are reached
+        **{kind: [getattr(city, f"points_{kind}").pk] for kind in ("rule", "good", "redemption", "transfer")},
     }
 
 
 def _kind_of(name: str) -> str:
-    for kind in ("household", "resident", "dwelling", "user", "owner"):
+    for kind in ("household", "resident", "dwelling", "user", "owner", "rule", "good", "redemption", "transfer"):
         if name.startswith(kind):
             return "resident" if kind == "owner" else kind
     return "place"
@@ -76,7 +78,22 @@ def keep_test_connection():
 def fuzz_city(city, keep_test_connection):
     city.official = city.user_with("street_official", at=city.street, name="街道干部")
     city.worker = city.user_with("grid_worker", at=city.grid, name="网格员")
+    _points_shop(city)
     return city
+
+
+def _points_shop(city):
+    """A rule, a good with stock, points given by hand and a hold on the good."""
+    from linli.core.actors import SYSTEM
+    from linli.points import services as points
+
+    c = city.community.pk
+    city.points_rule = points.save_rule(actor=SYSTEM, community_id=c, trigger="attended", name="参加活动", points=5)
+    city.points_good = points.create_good(actor=SYSTEM, community_id=c, name="洗衣液", price=30, stock=5)
+    shopper = city.user_with("resident", at=city.dwelling, name="居民")
+    city.points_transfer = points.manual_award(actor=SYSTEM, person_id=shopper.pk, community_id=c, points=100,
+                                               reason="测试")
+    city.points_redemption = points.redeem(actor=shopper, good_id=city.points_good.pk)
 
 
 @schema.parametrize()
