@@ -14,7 +14,10 @@ from linli.core.identity import parse_id_number, validate_mobile
 from linli.core.paths import ancestors_paths
 from linli.demo import seed_data as seeds
 from linli.demo.city import PASSWORD, PASSWORD_ROLES
+from linli.activities.models import Participation
 from linli.demo.management.commands.demo_logins import demo_logins
+from linli.demo.showcases import SHOWCASES, showcase_logins
+from linli.points.models import PointAccount
 from linli.places.models import Dwelling, Household, Ownership, Place, Resident
 from linli.places.selectors import contact_card
 from linli.places.services import validate_boundary
@@ -138,14 +141,27 @@ def test_the_demo_city(django_assert_max_num_queries):
     assert card["owners_committee"]["name"] == "马金祥"
     assert User.objects.get(display_name="马金祥").resident.name == "马金祥"
 
-    # demo_logins prints every role with its phone and how to log in.
+    # Where the other capabilities live: a staff member and a resident who can log in by SMS
+    # in each showcase, and the resident's own pages have something to show.
+    showcases = showcase_logins()
+    assert [(r["place"], r["role_label"]) for r in showcases] == [
+        (place, label) for _, place in SHOWCASES for label in ("社区书记", "居民")]
+    for r in showcases:
+        assert User.objects.get(phone_hash=pii.lookup_hash(r["phone"])).display_name == r["name"]
+    pingan, shop = showcases[3], showcases[5]
+    assert Participation.objects.filter(person__display_name=pingan["name"], status="attended").exists()
+    assert PointAccount.objects.filter(owner__display_name=shop["name"], balance__gt=0).exists()
+
+    # demo_logins prints every role with its phone and how to log in; the showcases are
+    # three, so its statements stay a constant.
     out = StringIO()
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(45):
         call_command("demo_logins", stdout=out)
     text = out.getvalue()
     for r in logins:
         assert r["role"] in text and r["role_label"] in text and r["phone"] in text
     assert "/dev/outbox/" in text and "/login/" in text and PASSWORD in text and "admin" in text
+    assert all(r["phone"] in text and r["capability"] in text for r in showcases)
 
 
 @pytest.mark.django_db

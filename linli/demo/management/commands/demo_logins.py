@@ -7,6 +7,7 @@ from linli.accounts.models import User
 from linli.accounts.roles import Role
 from linli.core.paths import ancestors_paths
 from linli.demo.city import ADMIN_PHONE, DEMO_USERNAME_PREFIX, PASSWORD
+from linli.demo.showcases import showcase_logins
 from linli.places.models import Place
 
 
@@ -76,6 +77,14 @@ class Command(BaseCommand):
         rows.append(["系统管理员 superuser", "", "系统管理员", "全部 everywhere", ADMIN_PHONE, f"admin / {PASSWORD}"])
         for line in table(rows):
             out(line)
+        showcases = showcase_logins()
+        if showcases:
+            out("")
+            out("各项能力的演示所在 Where each capability's demo lives (短信登录 log in by SMS code):")
+            rows = [["能力 Capability", "地点 Place", "角色 Role", "姓名 Name", "手机 Phone"]]
+            rows += [[r["capability"], r["place"], r["role_label"], r["name"], r["phone"]] for r in showcases]
+            for line in table(rows):
+                out(line)
         out("")
         out("登录方法 How to log in:")
         out(f"  短信验证码 SMS code: 在 {url}/login/ 输入上表手机号并获取验证码；演示环境不真正发送短信，")

@@ -14,6 +14,7 @@ from linli.demo.city import MARKER, DemoBuilder
 from linli.demo.deliberation import load_demo_deliberation
 from linli.demo.lists import load_demo_lists
 from linli.demo.shop_demo import load_shop_history
+from linli.demo.showcases import give_showcase_phones
 from linli.places.models import Household, Ownership, Place, Resident
 
 
@@ -51,6 +52,7 @@ class Command(BaseCommand):
             shop = demo_points.load_shop()
             load_shop_history()
             load_demo_awards()
+            give_showcase_phones()
             mine_seconds = time.monotonic() - mine_started
             model = train_demo_triage()
         seconds = time.monotonic() - started
