@@ -153,6 +153,24 @@ def _narrowed(allowed_prefixes: list[str], under: str) -> list[str]:
     return [p for p in allowed_prefixes if p.startswith(under)]
 
 
+def covers(user, verb: str, under: str) -> bool:
+    """Whether the user's roles grant `verb` on the whole subtree `under` (a role held at
+    `under` or above it; a superuser everywhere). Then `scoped(user, qs, verb, under=under)`
+    is exactly `within(qs, under)`, the same for every such user, so a caller may run that
+    statement compiled once per process (linli.core.compiled) instead of building it."""
+    allowed_prefixes = prefixes(user, verb)
+    return allowed_prefixes is None or any(under.startswith(p) for p in allowed_prefixes)
+
+
+def within(qs: QuerySet, under: str) -> QuerySet:
+    """The rows of `qs` in the subtree `under`: the one filter `scoped` gives a user whose
+    roles cover `under`. Only for callers that asked `covers` first."""
+    field = getattr(qs.model, "scope_path_field", None)
+    if field is None:
+        raise TypeError(f"{qs.model.__name__} has no scope_path_field")
+    return qs.filter(**{f"{field}__startswith": under})
+
+
 def scoped(user, qs: QuerySet, verb: str, *, under: str | None = None, relations: bool = True) -> QuerySet:
     """Every list query goes through here. `under` (a place path) restricts the list to that
     subtree as well, folded into the same predicate. `relations=False` leaves out the rows a
@@ -164,7 +182,7 @@ def scoped(user, qs: QuerySet, verb: str, *, under: str | None = None, relations
     if not relations:
         allowed_prefixes = prefixes(user, verb)
         if allowed_prefixes is None:
-            return qs if under is None else qs.filter(**{f"{field}__startswith": under})
+            return qs if under is None else within(qs, under)
         reach = allowed_prefixes if under is None else _narrowed(allowed_prefixes, under)
         if not reach:
             return qs.none()
@@ -175,7 +193,7 @@ def scoped(user, qs: QuerySet, verb: str, *, under: str | None = None, relations
         if reach == [under]:
             # A role reaches the whole subtree: relation-based rows (extra_scope_q) lie inside
             # it anyway, and one LIKE keeps the plan an index range scan with the right estimate.
-            return qs.filter(**{f"{field}__startswith": under})
+            return within(qs, under)
         q = reduce(or_, (Q(**{f"{field}__startswith": p}) for p in reach)) if reach else Q(pk__in=[])
         extra = getattr(qs.model, "extra_scope_q", None)
         extra_q = extra(user, verb) if extra is not None and user is not None and user.is_authenticated else None
