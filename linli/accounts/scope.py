@@ -13,6 +13,7 @@ from operator import or_
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from linli.core import compiled
 from linli.core.errors import Forbidden, NotFound
 from linli.core.paths import collapse
 
@@ -41,16 +42,9 @@ def reach(user) -> Reach:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    from django.db.models import F
-
-    from .models import RoleAssignment
-
     by_verb: dict[str, list[str]] = {}
     assignments: dict[int, object] = {}
-    rows = (RoleAssignment.objects.filter(user_id=user.pk, is_active=True)
-            .select_related("place", "organisation").defer("place__boundary")
-            .annotate(jurisdiction_path=F("organisation__jurisdiction__path")))
-    for ra in rows:
+    for ra in _REACH.run(user_id=user.pk):
         assignments.setdefault(ra.pk, ra)
         path = ra.place.path if ra.place_id is not None else ra.jurisdiction_path
         if path is None:  # an organisation with no jurisdiction yet reaches no place
@@ -64,6 +58,20 @@ def reach(user) -> Reach:
                    sorted({ra.organisation_id for ra in ordered if ra.organisation_id is not None}), ordered)
     setattr(user, _CACHE_ATTR, result)
     return result
+
+
+def _reach_rows(user_id):
+    from django.db.models import F
+
+    from .models import RoleAssignment
+
+    return (RoleAssignment.objects.filter(user_id=user_id, is_active=True)
+            .select_related("place", "organisation").defer("place__boundary")
+            .annotate(jurisdiction_path=F("organisation__jurisdiction__path")))
+
+
+# Every request reads it: built once per process (linli.core.compiled), run with the user's id.
+_REACH = compiled.Rows("accounts.reach", _reach_rows, user_id=compiled.Int)
 
 
 def _prefixes_by_verb(user) -> dict[str, list[str]]:

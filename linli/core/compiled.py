@@ -24,6 +24,7 @@ nothing needs invalidating; the cache is keyed by the connection's alias and ven
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 import threading
@@ -69,29 +70,36 @@ def _adapt(connection, kind, value):
 
 
 class Statement:
-    """`Statement(name, build, under=Text, …)`; `run(under=…, …)` returns (columns, rows)."""
+    """`Statement(name, build, under=Text, …)`; `run(under=…, …)` returns (columns, rows).
+    `build(**values)` runs the query (once, with sentinels)."""
 
     def __init__(self, name: str, build: Callable, **kinds):
         self.name, self._build, self._kinds = name, build, kinds
-        self._compiled: dict[tuple[str, str], tuple[str, list, list]] = {}
+        self._compiled: dict[tuple[str, str], tuple] = {}
         self._lock = threading.Lock()
 
-    def _compile(self, connection) -> tuple[str, list, list]:
-        sentinels = {name: _sentinel(kind, i) for i, (name, kind) in enumerate(self._kinds.items())}
+    def _sentinels(self) -> dict:
+        return {name: _sentinel(kind, i) for i, (name, kind) in enumerate(self._kinds.items())}
+
+    def _compile(self, connection) -> tuple:
         seen = []
 
         def capture(execute, sql, params, many, context):
             seen.append((sql, list(params or ())))
             return execute(sql, params, many, context)
 
+        sentinels = self._sentinels()
         with connection.execute_wrapper(capture):
             self._build(**sentinels)
         if len(seen) != 1:
             raise RuntimeError(f"{self.name}: building ran {len(seen)} statements, not one")
         sql, params = seen[0]
-        # For each parameter: None (a constant), or (name, None) for a value as the backend
-        # adapts it, or (name, parts) for a text sentinel inside a longer text (a LIKE
-        # pattern): the value goes between the parts.
+        return sql, params, self._slots(connection, params, sentinels)
+
+    def _slots(self, connection, params, sentinels) -> list:
+        """For each parameter: None (a constant), or (name, None) for a value as the backend
+        adapts it, or (name, parts) for a text sentinel inside a longer text (a LIKE
+        pattern): the value goes between the parts."""
         adapted = {name: _adapt(connection, self._kinds[name], value) for name, value in sentinels.items()}
         slots: list = []
         found = set()
@@ -110,14 +118,11 @@ class Statement:
         missing = set(sentinels) - found
         if missing:
             raise RuntimeError(f"{self.name}: values {sorted(missing)} do not reach the statement's parameters")
-        return sql, params, slots
+        return slots
 
-    def run(self, **values) -> tuple[list[str], list[tuple]]:
+    def _compiled_for(self, values: dict):
         if set(values) != set(self._kinds):
             raise TypeError(f"{self.name}: expected values {sorted(self._kinds)}")
-        for name, kind in self._kinds.items():
-            if kind is Text and not plain(values[name]):
-                raise ValueError(f"{self.name}: {name} must be letters and digits")
         from django.db import DEFAULT_DB_ALIAS
 
         connection = connections[DEFAULT_DB_ALIAS]
@@ -127,7 +132,9 @@ class Statement:
             compiled = self._compile(connection)
             with self._lock:
                 self._compiled[key] = compiled
-        sql, params, slots = compiled
+        return connection, compiled
+
+    def _bind(self, connection, params, slots, values) -> list:
         bound = []
         for param, slot in zip(params, slots):
             if slot is None:
@@ -136,8 +143,53 @@ class Statement:
                 value = _adapt(connection, self._kinds[slot[0]], values[slot[0]])
                 bound.append(type(param)(value) if isinstance(param, int) else value)
             else:
+                # Inside a LIKE pattern: only plain text means the same there unescaped.
+                if not plain(str(values[slot[0]])):
+                    raise ValueError(f"{self.name}: {slot[0]} must be letters and digits")
                 bound.append(str(values[slot[0]]).join(slot[1]))
+        return bound
+
+    def run(self, **values) -> tuple[list[str], list[tuple]]:
+        connection, (sql, params, slots) = self._compiled_for(values)
+        bound = self._bind(connection, params, slots, values)
         with connection.cursor() as cursor:
             cursor.execute(sql, bound)
             columns = [c[0] for c in cursor.description]
             return columns, cursor.fetchall()
+
+
+class Rows(Statement):
+    """A query of model instances (select_related, annotations, `[:1]` and all), compiled
+    once: `build(**values)` returns the QuerySet (not run); `run(**values)` returns the list
+    of instances the ORM would give, through the ORM's own row-to-object code (its
+    converters, related objects and annotations); only building the SQL is skipped."""
+
+    def _compile(self, connection) -> tuple:
+        sentinels = self._sentinels()
+        qs = self._build(**sentinels)
+        compiler = qs.query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()  # also sets up what the rows are turned into
+        return qs, compiler, sql, params, self._slots(connection, params, sentinels)
+
+    def run(self, **values) -> list:
+        connection, (qs, compiler, sql, params, slots) = self._compiled_for(values)
+        bound = self._bind(connection, params, slots, values)
+        frozen = copy.copy(compiler)  # a compiler per run: this thread's connection, these values
+        frozen.connection = connection
+        frozen.as_sql = lambda *args, **kwargs: (sql, bound)
+        clone = qs._chain()
+        clone.query = _FrozenQuery(qs.query, frozen)
+        return list(clone)
+
+
+class _FrozenQuery:
+    """The compiled query as a QuerySet sees it: its compiler is the prepared one."""
+
+    def __init__(self, query, compiler):
+        self._query, self._compiler = query, compiler
+
+    def get_compiler(self, using=None, connection=None, elide_empty=True):
+        return self._compiler
+
+    def __getattr__(self, name):
+        return getattr(self._query, name)

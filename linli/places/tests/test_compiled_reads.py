@@ -96,3 +96,20 @@ def test_a_build_must_be_one_statement_and_use_every_value(db):
     unused = compiled.Statement("unused", lambda under: list(Place.objects.all()), under=compiled.Text)
     with pytest.raises(RuntimeError):
         unused.run(under="0001")
+
+
+def test_compiled_rows_are_the_orms_objects_with_their_related_rows(city):
+    from django.db.models import F
+
+    def build(under, depth):
+        return (Place.objects.select_related("kind").filter(path__startswith=under, depth__gte=depth)
+                .annotate(kind_code=F("kind__code")).order_by("path"))
+
+    rows = compiled.Rows("test.places", build, under=compiled.Text, depth=compiled.Int)
+    for under, depth in ((city.community.path, 4), (city.grid.path, 6), (city.other_grid.path, 1)):
+        expected = list(build(under, depth))
+        assert expected, "each subtree has places"
+        with queries(exactly=1):
+            got = rows.run(under=under, depth=depth)
+            assert [(p.pk, p.path, p.name, p.kind.code, p.kind_code) for p in got] == [
+                (p.pk, p.path, p.name, p.kind.code, p.kind_code) for p in expected]
