@@ -12,12 +12,14 @@ Rules, so the statement stays the ORM's own:
 - `build(**sentinels)` must run exactly one read statement (it is executed once, with the
   sentinel values; a statement with any other number fails loudly);
 - every sentinel must appear among the parameters (else the value would be lost: fail);
-- text values must be plain letters and digits (place paths): a text sentinel may sit inside
-  a LIKE pattern (`'0001%'`), where Django escapes `%`, `_` and `\\`; plain values need no
-  escaping, so replacing the sentinel inside the pattern gives what the ORM would have sent.
-  Other values raise ValueError and the caller uses the ORM;
-- the columns must need no conversion from the database value (counts, text), since the
-  rows come from the cursor, not through the ORM's converters.
+- text that lands inside a LIKE pattern (`'0001%'`, where Django escapes `%`, `_` and `\\`)
+  must be plain letters and digits (place paths), which need no escaping, so the pattern is
+  what the ORM would have sent; other text there raises ValueError (callers ask `plain`
+  first and use the ORM). Text matched exactly (a role, a hash) may be anything;
+- an integer value must go where 987,654,000 is in range (ids, lengths: not a small-integer
+  column, where the ORM would turn the out-of-range sentinel into "no rows" at build time);
+- the columns must need no conversion from the database value (counts, text) for a
+  `Statement`, whose rows come from the cursor; `Rows` uses the ORM's converters.
 
 The structure of a statement depends only on the code and the schema, never on data, so
 nothing needs invalidating; the cache is keyed by the connection's alias and vendor."""

@@ -101,15 +101,16 @@ def test_a_build_must_be_one_statement_and_use_every_value(db):
 def test_compiled_rows_are_the_orms_objects_with_their_related_rows(city):
     from django.db.models import F
 
-    def build(under, depth):
-        return (Place.objects.select_related("kind").filter(path__startswith=under, depth__gte=depth)
+    def build(under, pk):
+        return (Place.objects.select_related("kind").filter(path__startswith=under, pk__gte=pk)
                 .annotate(kind_code=F("kind__code")).order_by("path"))
 
-    rows = compiled.Rows("test.places", build, under=compiled.Text, depth=compiled.Int)
-    for under, depth in ((city.community.path, 4), (city.grid.path, 6), (city.other_grid.path, 1)):
-        expected = list(build(under, depth))
+    rows = compiled.Rows("test.places", build, under=compiled.Text, pk=compiled.Int)
+    for under, pk in ((city.community.path, city.grid.pk), (city.grid.path, city.building.pk),
+                      (city.other_grid.path, 1)):
+        expected = list(build(under, pk))
         assert expected, "each subtree has places"
         with queries(exactly=1):
-            got = rows.run(under=under, depth=depth)
+            got = rows.run(under=under, pk=pk)
             assert [(p.pk, p.path, p.name, p.kind.code, p.kind_code) for p in got] == [
                 (p.pk, p.path, p.name, p.kind.code, p.kind_code) for p in expected]
