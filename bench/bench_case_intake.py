@@ -45,6 +45,10 @@ parser.add_argument("--requests", type=int, default=200, help="requests per side
 parser.add_argument("--profile", action="store_true")
 parser.add_argument("--reconnect", action="store_true")
 parser.add_argument("--suggest", action="store_true")
+parser.add_argument("--server-binding", action="store_true",
+                    help="psycopg server-side binding (OPTIONS server_side_binding): a statement run five "
+                         "times on a connection is prepared, so PostgreSQL stops planning it; an experiment, "
+                         "not linli's setting")
 args = parser.parse_args()
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -56,6 +60,8 @@ from django.conf import settings  # noqa: E402
 
 if not args.reconnect:
     settings.DATABASES["default"]["CONN_MAX_AGE"] = None
+if args.server_binding:
+    settings.DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 # One reporter files every request: lift the per-person limit's count (its UPDATE still runs,
 # so the limit's cost stays in the measurement).
 settings.LINLI_CASE_RATE_RESIDENT = settings.LINLI_CASE_RATE_STAFF = (10**9, 3600)
