@@ -114,3 +114,17 @@ def test_compiled_rows_are_the_orms_objects_with_their_related_rows(city):
             got = rows.run(under=under, pk=pk)
             assert [(p.pk, p.path, p.name, p.kind.code, p.kind_code) for p in got] == [
                 (p.pk, p.path, p.name, p.kind.code, p.kind_code) for p in expected]
+
+
+def test_children_compiled_for_a_covering_role_and_scoped_otherwise(city):
+    secretary, worker = city.person("community_secretary"), city.person("grid_worker")
+    expected = list(selectors.visible_places(secretary).filter(parent=city.community).order_by("path"))
+    assert {city.grid, city.other_grid, city.community_dwelling} <= set(expected)
+    selectors.children(secretary, city.community)
+    with queries(exactly=1):
+        got = selectors.children(secretary, city.community)
+        assert [(p.pk, p.kind.code) for p in got] == [(p.pk, p.kind.code) for p in expected]
+    # The grid worker's role does not cover the community: only what they may see of it.
+    assert selectors.children(worker, city.community) == list(
+        selectors.visible_places(worker).filter(parent=city.community).order_by("path"))
+    assert city.other_grid not in selectors.children(worker, city.community)
