@@ -45,6 +45,10 @@ parser.add_argument("--requests", type=int, default=200, help="requests per side
 parser.add_argument("--profile", action="store_true")
 parser.add_argument("--reconnect", action="store_true")
 parser.add_argument("--suggest", action="store_true")
+parser.add_argument("--server-binding", action="store_true",
+                    help="psycopg server-side binding (OPTIONS server_side_binding): a statement run five "
+                         "times on a connection is prepared, so PostgreSQL stops planning it; an experiment, "
+                         "not linli's setting")
 args = parser.parse_args()
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -56,6 +60,8 @@ from django.conf import settings  # noqa: E402
 
 if not args.reconnect:
     settings.DATABASES["default"]["CONN_MAX_AGE"] = None
+if args.server_binding:
+    settings.DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 # One reporter files every request: lift the per-person limit's count (its UPDATE still runs,
 # so the limit's cost stays in the measurement).
 settings.LINLI_CASE_RATE_RESIDENT = settings.LINLI_CASE_RATE_STAFF = (10**9, 3600)
@@ -83,6 +89,23 @@ class BareIn(Schema):
 @bare_api.post("/intake", response={201: dict})
 def bare_intake(request, payload: BareIn):
     with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("INSERT INTO bench_intake (text, place_id, category) VALUES (%s, %s, %s) RETURNING id",
+                    [payload.text, payload.place_id, payload.category])
+        return NinjaStatus(201, {"id": cur.fetchone()[0]})
+
+
+# The same endpoint making as many round trips as linli's request (trivial `SELECT 1`s before
+# its INSERT): what the round trips alone cost on this machine, i.e. the best ratio linli
+# could reach with its number of statements and no Python of its own at all.
+ROUND_TRIPS = {"n": 0}
+
+
+@bare_api.post("/intake-trips", response={201: dict})
+def bare_intake_trips(request, payload: BareIn):
+    with transaction.atomic(), connection.cursor() as cur:
+        for _ in range(ROUND_TRIPS["n"]):
+            cur.execute("SELECT 1")
+            cur.fetchone()
         cur.execute("INSERT INTO bench_intake (text, place_id, category) VALUES (%s, %s, %s) RETURNING id",
                     [payload.text, payload.place_id, payload.category])
         return NinjaStatus(201, {"id": cur.fetchone()[0]})
@@ -146,19 +169,36 @@ def main():
             fn()
         queries[name] = len(ctx.captured_queries)
 
-    ours, theirs = [], []
+    def trips_once():
+        r = client.post("/bench/intake-trips", data=json.dumps(body(), ensure_ascii=False),
+                        content_type="application/json")
+        if r.status_code != 201:
+            raise SystemExit(f"FAIL: bare endpoint with round trips answered {r.status_code}: {r.content[:500]!r}")
+
+    # As many statements as linli's request: BEGIN, the SELECTs, INSERT, COMMIT.
+    ROUND_TRIPS["n"] = max(0, queries["linli"] - queries["bare"])
+    for _ in range(20):
+        trips_once()
+    with CaptureQueriesContext(connection) as ctx:
+        trips_once()
+    queries["trips"] = len(ctx.captured_queries)
+
+    ours, theirs, trips = [], [], []
     for i in range(args.rounds):
         # Alternate which side goes first, so neither always runs on a warmer machine.
-        sides = [(linli_once, ours), (bare_once, theirs)]
+        sides = [(linli_once, ours), (bare_once, theirs), (trips_once, trips)]
         for fn, out in (sides if i % 2 == 0 else sides[::-1]):
             t = time.perf_counter()
             for _ in range(args.requests):
                 fn()
             out.append(args.requests / (time.perf_counter() - t))
-    a, b = statistics.median(ours), statistics.median(theirs)
+    a, b, c = statistics.median(ours), statistics.median(theirs), statistics.median(trips)
     print(f"case intake (POST /api/v1/cases, token + Idempotency-Key, {queries['linli']} queries): "
           f"linli {a:.0f} req/s, bare Ninja endpoint ({queries['bare']} queries) {b:.0f} req/s, "
           f"ratio {a / b:.2f} (aim >= 0.25)", flush=True)
+    print(f"  the bare endpoint with linli's round trips ({queries['trips']} statements): {c:.0f} req/s, "
+          f"ratio {c / b:.2f}: the best linli could reach with {queries['linli']} statements; "
+          f"linli reaches {a / c:.2f} of it", flush=True)
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from results import record
 
@@ -169,13 +209,16 @@ def main():
         # Time inside the driver's execute (the round trip and the server's work) vs the rest.
         for name, fn in (("linli", linli_once), ("bare", bare_once)):
             in_db = []
+            per_statement = {}
 
-            def timed_execute(execute, sql, params, many, context):
+            def timed_execute(execute, sql, params, many, context, in_db=in_db, per_statement=per_statement):
                 t = time.perf_counter()
                 try:
                     return execute(sql, params, many, context)
                 finally:
-                    in_db.append(time.perf_counter() - t)
+                    took = time.perf_counter() - t
+                    in_db.append(took)
+                    per_statement.setdefault(" ".join(sql.split()[:3])[:60], []).append(took)
 
             t = time.perf_counter()
             with connection.execute_wrapper(timed_execute):
@@ -185,6 +228,9 @@ def main():
             db = sum(in_db) / args.requests * 1000
             print(f"--- {name}: {total:.2f} ms per request, {db:.2f} ms of it in {len(in_db) / args.requests:.0f} "
                   f"statements (BEGIN and COMMIT not counted), {total - db:.2f} ms in Python")
+            for what, times in per_statement.items():
+                print(f"      {statistics.median(times) * 1000:6.2f} ms median, {len(times) / args.requests:.0f} "
+                      f"per request: {what}")
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(args.requests):

@@ -13,6 +13,7 @@ from operator import or_
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from linli.core import compiled
 from linli.core.errors import Forbidden, NotFound
 from linli.core.paths import collapse
 
@@ -41,16 +42,9 @@ def reach(user) -> Reach:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    from django.db.models import F
-
-    from .models import RoleAssignment
-
     by_verb: dict[str, list[str]] = {}
     assignments: dict[int, object] = {}
-    rows = (RoleAssignment.objects.filter(user_id=user.pk, is_active=True)
-            .select_related("place", "organisation").defer("place__boundary")
-            .annotate(jurisdiction_path=F("organisation__jurisdiction__path")))
-    for ra in rows:
+    for ra in _REACH.run(user_id=user.pk):
         assignments.setdefault(ra.pk, ra)
         path = ra.place.path if ra.place_id is not None else ra.jurisdiction_path
         if path is None:  # an organisation with no jurisdiction yet reaches no place
@@ -64,6 +58,20 @@ def reach(user) -> Reach:
                    sorted({ra.organisation_id for ra in ordered if ra.organisation_id is not None}), ordered)
     setattr(user, _CACHE_ATTR, result)
     return result
+
+
+def _reach_rows(user_id):
+    from django.db.models import F
+
+    from .models import RoleAssignment
+
+    return (RoleAssignment.objects.filter(user_id=user_id, is_active=True)
+            .select_related("place", "organisation").defer("place__boundary")
+            .annotate(jurisdiction_path=F("organisation__jurisdiction__path")))
+
+
+# Every request reads it: built once per process (linli.core.compiled), run with the user's id.
+_REACH = compiled.Rows("accounts.reach", _reach_rows, user_id=compiled.Int)
 
 
 def _prefixes_by_verb(user) -> dict[str, list[str]]:
@@ -153,6 +161,24 @@ def _narrowed(allowed_prefixes: list[str], under: str) -> list[str]:
     return [p for p in allowed_prefixes if p.startswith(under)]
 
 
+def covers(user, verb: str, under: str) -> bool:
+    """Whether the user's roles grant `verb` on the whole subtree `under` (a role held at
+    `under` or above it; a superuser everywhere). Then `scoped(user, qs, verb, under=under)`
+    is exactly `within(qs, under)`, the same for every such user, so a caller may run that
+    statement compiled once per process (linli.core.compiled) instead of building it."""
+    allowed_prefixes = prefixes(user, verb)
+    return allowed_prefixes is None or any(under.startswith(p) for p in allowed_prefixes)
+
+
+def within(qs: QuerySet, under: str) -> QuerySet:
+    """The rows of `qs` in the subtree `under`: the one filter `scoped` gives a user whose
+    roles cover `under`. Only for callers that asked `covers` first."""
+    field = getattr(qs.model, "scope_path_field", None)
+    if field is None:
+        raise TypeError(f"{qs.model.__name__} has no scope_path_field")
+    return qs.filter(**{f"{field}__startswith": under})
+
+
 def scoped(user, qs: QuerySet, verb: str, *, under: str | None = None, relations: bool = True) -> QuerySet:
     """Every list query goes through here. `under` (a place path) restricts the list to that
     subtree as well, folded into the same predicate. `relations=False` leaves out the rows a
@@ -164,7 +190,7 @@ def scoped(user, qs: QuerySet, verb: str, *, under: str | None = None, relations
     if not relations:
         allowed_prefixes = prefixes(user, verb)
         if allowed_prefixes is None:
-            return qs if under is None else qs.filter(**{f"{field}__startswith": under})
+            return qs if under is None else within(qs, under)
         reach = allowed_prefixes if under is None else _narrowed(allowed_prefixes, under)
         if not reach:
             return qs.none()
@@ -175,7 +201,7 @@ def scoped(user, qs: QuerySet, verb: str, *, under: str | None = None, relations
         if reach == [under]:
             # A role reaches the whole subtree: relation-based rows (extra_scope_q) lie inside
             # it anyway, and one LIKE keeps the plan an index range scan with the right estimate.
-            return qs.filter(**{f"{field}__startswith": under})
+            return within(qs, under)
         q = reduce(or_, (Q(**{f"{field}__startswith": p}) for p in reach)) if reach else Q(pk__in=[])
         extra = getattr(qs.model, "extra_scope_q", None)
         extra_q = extra(user, verb) if extra is not None and user is not None and user.is_authenticated else None

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from linli.core import pii
+from linli.core import compiled, pii
 from linli.core.audit import record_audit
 from linli.core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from linli.core.models import AuditEntry
@@ -172,14 +172,24 @@ def _token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _live_token(key_hash, kind, now):
+    qs = ApiToken.objects.select_related("user").filter(key_hash=key_hash, kind=kind, revoked_at__isnull=True,
+                                                          expires_at__gt=now)
+    return (qs if qs.ordered else qs.order_by("pk"))[:1]  # what .first() sends
+
+
+# Every API request reads it: built once per process (linli.core.compiled).
+_TOKEN = compiled.Rows("accounts.api_token", _live_token,
+                       key_hash=compiled.Text, kind=compiled.Text, now=compiled.DateTime)
+
+
 def api_token_for(raw: str, *, kind: str = ApiToken.Kind.API) -> ApiToken | None:
     """The live token of `kind` that `raw` names (with its user), or None: not revoked, not
     expired, and an Open311 key is no API token (nor the other way round)."""
     if not raw or len(raw) > 200:
         return None
-    token = (ApiToken.objects.select_related("user")
-             .filter(key_hash=_token_hash(raw), kind=kind, revoked_at__isnull=True,
-                     expires_at__gt=timezone.now()).first())
+    found = _TOKEN.run(key_hash=_token_hash(raw), kind=str(kind), now=timezone.now())
+    token = found[0] if found else None
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()

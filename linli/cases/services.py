@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from linli.accounts.models import Organisation, RoleAssignment, User
 from linli.accounts.roles import Role, Verb
 from linli.accounts.scope import require
-from linli.core import events, history
+from linli.core import compiled, events, history
 from linli.core.audit import record_audit
 from linli.core.errors import Conflict, Forbidden, Invalid, NotFound
 from linli.core.identity import validate_mobile
@@ -42,12 +42,38 @@ def place_chain(place_id: int) -> list[Place]:
     """The place and its ancestors with their kinds, root first, in one statement (a
     recursive walk up `parent_id`); [] when the place does not exist. Intake reads it once
     for routing and for the handlers."""
+    return sorted(_CHAIN.run(place_id=place_id), key=lambda p: p.depth)
+
+
+def _chain_rows(place_id):
     table = Place._meta.db_table
     walk = RawSQL(f'WITH RECURSIVE up(id, parent_id) AS (SELECT id, parent_id FROM "{table}" WHERE id = %s '
                   f'UNION ALL SELECT p.id, p.parent_id FROM "{table}" p JOIN up ON p.id = up.parent_id) '
                   f"SELECT id FROM up", [place_id])
-    return sorted(Place.objects.select_related("kind").defer("boundary").filter(pk__in=walk),
-                  key=lambda p: p.depth)
+    return Place.objects.select_related("kind").defer("boundary").filter(pk__in=walk)
+
+
+# Intake's reads, built once per process (linli.core.compiled): the chain, and the rung
+# holders for each number of candidate places and roles.
+_CHAIN = compiled.Rows("cases.place_chain", _chain_rows, place_id=compiled.Int)
+_HOLDERS: dict[tuple[int, int], compiled.Rows] = {}
+
+
+def _holders(place_ids: list[int], roles: list[str]) -> list[RoleAssignment]:
+    """The active holders of `roles` at `place_ids`, with their users."""
+    shape = (len(place_ids), len(roles))
+    statement = _HOLDERS.get(shape)
+    if statement is None:
+        def build(**values):
+            return RoleAssignment.objects.filter(
+                is_active=True, place_id__in=[values[f"place{i}"] for i in range(shape[0])],
+                role__in=[values[f"role{i}"] for i in range(shape[1])]).select_related("user")
+
+        kinds = {**{f"place{i}": compiled.Int for i in range(shape[0])},
+                 **{f"role{i}": compiled.Text for i in range(shape[1])}}
+        statement = _HOLDERS.setdefault(shape, compiled.Rows(f"cases.holders.{shape}", build, **kinds))
+    return statement.run(**{f"place{i}": pk for i, pk in enumerate(place_ids)},
+                         **{f"role{i}": str(role) for i, role in enumerate(roles)})
 
 
 def _chain_of(place: Place, chain: list[Place] | None) -> list[Place]:
@@ -108,9 +134,8 @@ def _handler_at(level: str, place: Place, organisation: Organisation | None, cha
     if rungs:
         # The role holders of every candidate rung with their users, in one read: the rung
         # that is staffed, and who is notified there.
-        held = list(RoleAssignment.objects.filter(
-            is_active=True, place__in=[holder for _, holder in rungs],
-            role__in=[role for rung, _ in rungs for role in HANDLER_ROLES[rung]]).select_related("user"))
+        held = _holders(list(dict.fromkeys(holder.pk for _, holder in rungs)),
+                        list(dict.fromkeys(str(role) for rung, _ in rungs for role in HANDLER_ROLES[rung])))
         for rung, holder in rungs:
             here = [ra for ra in held if ra.place_id == holder.pk and ra.role in HANDLER_ROLES[rung]]
             if here:

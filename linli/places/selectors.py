@@ -11,7 +11,9 @@ from django.utils.translation import get_language
 
 from linli.accounts.models import RoleAssignment
 from linli.accounts.roles import CONTACT_CARD_ROLES, Verb
-from linli.accounts.scope import scoped
+from linli.accounts.scope import covers, scoped, within
+from linli.core import compiled
+from linli.core.cache import ProcessCache
 from linli.core.paths import STEP, ancestors_paths
 
 from .models import CareTag, Household, Place, Resident
@@ -53,30 +55,20 @@ def counts_under(user, places: list[Place]) -> dict[int, dict]:
     by_depth = defaultdict(list)
     for p in places:
         by_depth[p.depth].append(p)
-    parts = []
-    by_prefix: dict[str, int] = {}
-    for depth, group in by_depth.items():
-        length = depth * STEP
-        by_prefix.update({p.path: p.pk for p in group})
-        common = _common_prefix([p.path for p in group])
-        prefix = Substr("path", 1, length)
-        living = Resident.objects.filter(lives_here=True)
-        residents = scoped(user, living, Verb.RESIDENT_VIEW, under=common)
-        parts += [
-            (scoped(user, Household.objects.all(), Verb.PLACE_VIEW, under=common)
-             .annotate(prefix=prefix).values("prefix")
-             .annotate(n=Count("id"), what=Value(HOUSEHOLDS), tag=NO_TAG)
-             .values_list("what", "prefix", "tag", "n")),
-            (scoped(user, living, Verb.PLACE_VIEW, under=common).annotate(prefix=prefix).values("prefix")
-             .annotate(n=Count("id"), what=Value(RESIDENTS), tag=NO_TAG)
-             .values_list("what", "prefix", "tag", "n")),
-            (residents.filter(care_tags__isnull=False).annotate(prefix=prefix, tag=F("care_tags__code"))
-             .values("prefix", "tag").annotate(n=Count("id"), what=Value(TAGGED))
-             .values_list("what", "prefix", "tag", "n")),
-        ]
-    if not parts:
+    if not by_depth:
         return {}
-    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    by_prefix: dict[str, int] = {p.path: p.pk for p in places}
+    groups = [(depth * STEP, _common_prefix([p.path for p in group])) for depth, group in by_depth.items()]
+    if all(covers(user, verb, common) and compiled.plain(common)
+           for _length, common in groups for verb in (Verb.PLACE_VIEW, Verb.RESIDENT_VIEW)):
+        # The user's roles cover every subtree asked for: the scoped statement is the same
+        # for everyone such, so it is built once per process and run with these paths.
+        values = {}
+        for i, (length, common) in enumerate(groups):
+            values[f"under{i}"], values[f"length{i}"] = common, length
+        _columns, rows = _counts_statement(len(groups)).run(**values)
+    else:
+        rows = _counts_query(lambda qs, verb, under: scoped(user, qs, verb, under=under), groups)
     for what, path, tag, n in rows:
         pk = by_prefix.get(path)
         if pk is None:
@@ -92,6 +84,48 @@ def counts_under(user, places: list[Place]) -> dict[int, dict]:
     return result
 
 
+def _counts_query(scope, groups: list[tuple[int, str]]) -> QuerySet:
+    """The UNION ALL of the three grouped counts for each (prefix length, common subtree) in
+    `groups`, each part filtered by `scope(queryset, verb, under)`."""
+    parts = []
+    for length, common in groups:
+        prefix = Substr("path", 1, length)
+        living = Resident.objects.filter(lives_here=True)
+        parts += [
+            (scope(Household.objects.all(), Verb.PLACE_VIEW, common)
+             .annotate(prefix=prefix).values("prefix")
+             .annotate(n=Count("id"), what=Value(HOUSEHOLDS), tag=NO_TAG)
+             .values_list("what", "prefix", "tag", "n")),
+            (scope(living, Verb.PLACE_VIEW, common).annotate(prefix=prefix).values("prefix")
+             .annotate(n=Count("id"), what=Value(RESIDENTS), tag=NO_TAG)
+             .values_list("what", "prefix", "tag", "n")),
+            (scope(living, Verb.RESIDENT_VIEW, common).filter(care_tags__isnull=False)
+             .annotate(prefix=prefix, tag=F("care_tags__code"))
+             .values("prefix", "tag").annotate(n=Count("id"), what=Value(TAGGED))
+             .values_list("what", "prefix", "tag", "n")),
+        ]
+    return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+
+
+_COUNTS: dict[int, compiled.Statement] = {}
+
+
+def _counts_statement(n: int) -> compiled.Statement:
+    """`_counts_query` for `n` depths, each within its subtree (what `scoped` gives a user
+    whose roles cover it), compiled once per process."""
+    statement = _COUNTS.get(n)
+    if statement is None:
+        def build(**values):
+            groups = [(values[f"length{i}"], values[f"under{i}"]) for i in range(n)]
+            return list(_counts_query(lambda qs, verb, under: within(qs, under), groups))
+
+        kinds = {}
+        for i in range(n):
+            kinds[f"under{i}"], kinds[f"length{i}"] = compiled.Text, compiled.Int
+        statement = _COUNTS.setdefault(n, compiled.Statement(f"places.counts_under.{n}", build, **kinds))
+    return statement
+
+
 def _common_prefix(paths: list[str]) -> str:
     if not paths:
         return ""
@@ -102,10 +136,26 @@ def _common_prefix(paths: list[str]) -> str:
     return first[: i - i % STEP]
 
 
+def _children_rows(under, parent_id):
+    return within(Place.objects.select_related("kind"), under).filter(parent_id=parent_id).order_by("path")
+
+
+# The children of a place whose whole subtree the user's roles cover: the same rows as
+# `visible_places(user).filter(parent=place)` (every child lies inside the place), built once.
+_CHILDREN = compiled.Rows("places.children", _children_rows, under=compiled.Text, parent_id=compiled.Int)
+
+
+def children(user, place: Place) -> list[Place]:
+    """The places directly under `place` that the user may see, by path."""
+    if covers(user, Verb.PLACE_VIEW, place.path) and compiled.plain(place.path):
+        return _CHILDREN.run(under=place.path, parent_id=place.pk)
+    return list(visible_places(user).filter(parent=place).order_by("path"))
+
+
 def children_with_counts(user, place: Place) -> list[tuple[Place, dict]]:
-    children = list(visible_places(user).filter(parent=place).order_by("path"))
-    counts = counts_under(user, children)
-    return [(c, counts[c.pk]) for c in children]
+    children_ = children(user, place)
+    counts = counts_under(user, children_)
+    return [(c, counts[c.pk]) for c in children_]
 
 
 def household_members(user, household: Household) -> list[Resident]:
@@ -113,9 +163,31 @@ def household_members(user, household: Household) -> list[Resident]:
                 .prefetch_related("care_tags").order_by("relation", "id"))
 
 
+def _load_tag_ids() -> dict[str, int]:
+    return dict(CareTag.objects.values_list("code", "id"))
+
+
+# The care tags' ids by code, read once per process (linli.core.cache): dropped at once when a
+# tag is saved or deleted in this process, re-read after LINLI_LOOKUP_CACHE_SECONDS elsewhere.
+_tag_ids = ProcessCache("places.care_tag_ids", _load_tag_ids, models=["places.CareTag"])
+
+
+def care_tag_id(code: str) -> int | None:
+    """The id of the care tag with this code (active or not), or None. A code missing from
+    the cache is looked up once in the database (a tag added a moment ago in another
+    process) and reloads the cache."""
+    tag_id = _tag_ids.get().get(code)
+    if tag_id is None and code:
+        tag_id = CareTag.objects.filter(code=code).values_list("id", flat=True).first()
+        if tag_id is not None:
+            _tag_ids.forget()
+    return tag_id
+
+
 def residents_with_tag(user, *, under: Place, tag_code: str) -> QuerySet:
     # The tag's id first: one join instead of two, and the planner sees the real selectivity.
-    tag_id = CareTag.objects.filter(code=tag_code).values_list("id", flat=True).first()
+    # Read from the per-process cache: a scoped read is then one statement after the scope's.
+    tag_id = care_tag_id(tag_code)
     return scoped(user, Resident.objects.filter(care_tags=tag_id, lives_here=True), Verb.RESIDENT_VIEW,
                   under=under.path)
 
