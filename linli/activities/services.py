@@ -36,6 +36,7 @@ from .models import (PLACE_STATUSES, TRANSITIONS, USES_PLACE, Activity, HoursCor
 S = Participation.Status
 MAX_CAPACITY = 100000
 MAX_MINUTES = 24 * 60
+HOURS_URL = "/activities/mine/"  # the volunteer's hours page, where notices about hours lead
 
 
 # ---------------------------------------------------------------- activities
@@ -572,7 +573,9 @@ def verify_hours(*, actor, participation_id: int, minutes: int | None = None) ->
     p.hours_verified_by = actor if getattr(actor, "pk", None) else None
     p.save(update_fields=["verified_minutes", "hours_verified_at", "hours_verified_by"])
     record(ParticipationEvent, actor=actor, kind="hours_verified", path=p.path, participation=p,
-           data={"minutes": value})
+           data={"minutes": value}, notify=[p.person], notice_kind="hours_verified", url=HOURS_URL,
+           notice_text=str(_("「%(title)s」的服务时长已核定：%(minutes)s 分钟") % {
+               "title": p.activity.title, "minutes": value}))
     _publish_hours(p, actor=actor, minutes=value, before=0, key=f"participation:{p.pk}:hours")
     return p
 
@@ -600,7 +603,8 @@ def answer_correction(*, actor, correction_id: int, accept: bool, answer: str = 
     if c is None:
         raise NotFound(_("未找到该更正申请"), code="not_found", field="correction_id")
     require(actor, Verb.ACTIVITY_MANAGE, c)
-    p = Participation.objects.select_for_update().get(pk=c.participation_id)
+    p = (Participation.objects.select_for_update(of=("self",)).select_related("activity", "person")
+         .get(pk=c.participation_id))
     c = HoursCorrection.objects.select_for_update().get(pk=c.pk)
     if c.status != HoursCorrection.Status.OPEN:
         raise Conflict(_("该申请已答复"), code="already_answered", field="correction_id")
@@ -616,9 +620,19 @@ def answer_correction(*, actor, correction_id: int, accept: bool, answer: str = 
         p.verified_minutes = c.minutes
         p.save(update_fields=["verified_minutes"])
         record(ParticipationEvent, actor=actor, kind="hours_corrected", path=p.path, participation=p,
-               note=c.reason, data={"from": before, "to": c.minutes}, audit_action="activities.correct_hours")
+               note=c.reason, data={"from": before, "to": c.minutes}, audit_action="activities.correct_hours",
+               notify=[p.person], notice_kind="hours_corrected", url=HOURS_URL,
+               notice_text=str(_("「%(title)s」的时长更正已同意：%(from)s 分钟改为 %(to)s 分钟") % {
+                   "title": p.activity.title, "from": before, "to": c.minutes}))
         if c.minutes > before:  # the extra time earns like any verified time
             _publish_hours(p, actor=actor, minutes=c.minutes, before=before, key=f"correction:{c.pk}")
+    else:
+        # A refusal is history too: the volunteer reads the reason in their inbox.
+        record(ParticipationEvent, actor=actor, kind="hours_correction_refused", path=p.path, participation=p,
+               note=c.answer, data={"correction": c.pk, "asked": c.minutes},
+               notify=[p.person], notice_kind="hours_correction_refused", url=HOURS_URL,
+               notice_text=str(_("「%(title)s」的时长更正不予同意：%(answer)s") % {
+                   "title": p.activity.title, "answer": c.answer}))
     return c
 
 
