@@ -134,8 +134,10 @@ def places_used(activity: Activity) -> int:
     return Participation.objects.filter(activity=activity, status__in=PLACE_STATUSES).count()
 
 
-def _transition(p: Participation, to: str, *, actor, note: str = "", kind: str = "", **changes) -> Participation:
-    """Move a participation along the transition table and write the history entry."""
+def _transition(p: Participation, to: str, *, actor, note: str = "", kind: str = "", notice: str = "",
+                **changes) -> Participation:
+    """Move a participation along the transition table and write the history entry (with a
+    notice to the participant when `notice` is given, linking to the activity)."""
     before = p.status if p.pk else None
     if to not in TRANSITIONS[before]:
         raise Conflict(_("当前状态「%(from)s」不能变为「%(to)s」") % {
@@ -147,7 +149,9 @@ def _transition(p: Participation, to: str, *, actor, note: str = "", kind: str =
         p.offer_expires_at = None
     p.save()
     record(ParticipationEvent, actor=actor, kind=kind or to, path=p.path, note=note,
-           data={"from": before, "to": to, "uses_place": USES_PLACE[S(to)]}, participation=p)
+           data={"from": before, "to": to, "uses_place": USES_PLACE[S(to)]}, participation=p,
+           notify=[p.person] if notice else (), notice_kind=f"activity_{kind or to}", notice_text=notice,
+           url=f"/activities/{p.activity_id}/")
     return p
 
 
@@ -156,7 +160,8 @@ def _expire_offers(activity: Activity, *, now) -> int:
     stale = list(Participation.objects.select_for_update()
                  .filter(activity=activity, status=S.OFFERED, offer_expires_at__lte=now).order_by("id"))
     for p in stale:
-        _transition(p, S.CANCELLED, actor=None, kind="offer_expired", note=str(_("递补名额未在期限内确认")))
+        _transition(p, S.CANCELLED, actor=None, kind="offer_expired", note=str(_("递补名额未在期限内确认")),
+                    notice=str(_("「%(title)s」的递补名额未在期限内确认，已让给下一位") % {"title": activity.title}))
     return len(stale)
 
 
@@ -323,8 +328,11 @@ def cancel(*, actor, participation_id: int, reason: str = "") -> Participation:
         raise Conflict(_("当前状态不能取消"), code="not_cancellable", field="participation_id")
     if by_staff and not (reason or "").strip():
         raise Invalid(_("代为取消须填写理由"), code="reason_required", field="reason")
-    _transition(p, S.CANCELLED, actor=actor, kind="cancelled_by_staff" if by_staff else S.CANCELLED,
-                note=(reason or "").strip()[:300])
+    note = (reason or "").strip()[:300]
+    # Someone else cancelled their place: the participant is told, with the reason.
+    _transition(p, S.CANCELLED, actor=actor, kind="cancelled_by_staff" if by_staff else S.CANCELLED, note=note,
+                notice=str(_("您报名的「%(title)s」已被组织方取消。原因：%(reason)s") % {
+                    "title": activity.title, "reason": note}) if by_staff else "")
     _settle(activity, actor=actor, now=now)
     return p
 

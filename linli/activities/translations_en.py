@@ -388,4 +388,6 @@ TRANSLATIONS = {
     '活动待办': 'Activities to do',
     '%(n)s 人的服务时长待核定': ("%(n)s person's hours to verify", "%(n)s people's hours to verify"),
     '<b id="home-corrections-count">%(n)s</b> 件待答复': ('<b id="home-corrections-count">%(n)s</b> to answer', '<b id="home-corrections-count">%(n)s</b> to answer'),
+    "「%(title)s」的递补名额未在期限内确认，已让给下一位": "The offered place for “%(title)s” was not confirmed in time and has passed to the next person",
+    "您报名的「%(title)s」已被组织方取消。原因：%(reason)s": "The organiser cancelled your sign-up for “%(title)s”. Reason: %(reason)s",
 }

@@ -140,3 +140,30 @@ def test_open_corrections_are_the_staff_to_do_and_answered_on_their_page(client,
     assert response.status_code == 302
     assert 'id="home-corrections"' not in client.get("/").content.decode()
     assert len(inbox(residents[0], "hours_corrected")) == 1
+
+
+def test_a_place_cancelled_by_staff_is_told_with_the_reason_and_ones_own_is_not(city, residents, organiser):
+    a = make_activity(city, capacity=5)
+    mine = services.sign_up(actor=residents[0], activity_id=a.pk)
+    theirs = services.sign_up(actor=residents[1], activity_id=a.pk)
+    services.cancel(actor=residents[0], participation_id=mine.pk)
+    services.cancel(actor=organiser, participation_id=theirs.pk, reason="场地临时改为核酸检测点")
+    assert inbox(residents[0]) == []
+    told = inbox(residents[1], "activity_cancelled_by_staff")
+    assert len(told) == 1 and "场地临时改为核酸检测点" in told[0].text and told[0].url == f"/activities/{a.pk}/"
+    assert inbox(organiser) == []
+
+
+def test_an_offer_that_lapses_is_told_once_and_the_next_one_is_offered(city, residents):
+    a = make_activity(city, capacity=1)
+    first = services.sign_up(actor=residents[0], activity_id=a.pk)
+    services.sign_up(actor=residents[1], activity_id=a.pk)
+    services.sign_up(actor=residents[2], activity_id=a.pk)
+    services.cancel(actor=residents[0], participation_id=first.pk)  # residents[1] is offered the place
+    assert len(inbox(residents[1], "activity_offer")) == 1
+    later = timezone.now() + timedelta(minutes=a.offer_minutes + 1)
+    services.expire_offers(now=later)
+    services.expire_offers(now=later)
+    lapsed = inbox(residents[1], "activity_offer_expired")
+    assert len(lapsed) == 1 and "未在期限内确认" in lapsed[0].text
+    assert len(inbox(residents[2], "activity_offer")) == 1 and inbox(residents[2], "activity_offer_expired") == []
