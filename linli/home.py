@@ -1,6 +1,8 @@
 """The home page: each role's own work first. A project-level module (like urls and api), so it
 may gather from several apps: the user's requests and to-do (cases), their compound's contact
-card and the places they look after (places), their notices (notify, where installed)."""
+card and the places they look after (places), their notices (notify, where installed), the
+hours to verify and corrections to answer of those who organise activities (activities), and a
+resident's meetings and open votes (deliberation). Each to-do is one query whatever its size."""
 
 from __future__ import annotations
 
@@ -12,13 +14,17 @@ from linli.accounts.models import RoleAssignment
 from linli.accounts.roles import Role, Verb
 from linli.accounts.scope import prefixes
 from linli.accounts.views import render_page
+from linli.activities import selectors as activity_selectors
 from linli.cases import selectors as case_selectors
 from linli.core.paths import ancestors_paths
+from linli.deliberation import selectors as vote_selectors
+from linli.deliberation import selectors_meetings as meeting_selectors
 from linli.places import selectors as place_selectors
 from linli.places.models import Place
 from linli.places.views import place_rows
 
 MINE_ROWS = 3
+TODO_ROWS = 5
 
 
 def _may(user, verb) -> bool:
@@ -47,6 +53,13 @@ def home(request):
     }
     if context["handles"]:
         context["queue_count"] = case_selectors.queue_for(user).count()
+    if staff or activity_selectors.leads_a_team(user):
+        # Organisers: attendees' hours to verify, per activity, and corrections to answer.
+        context["to_verify"] = list(activity_selectors.hours_to_verify(user, limit=TODO_ROWS))
+        context["corrections_count"] = activity_selectors.open_corrections(user).count()
+    if user.resident_id:
+        context["meetings"] = meeting_selectors.invited_meetings(user, limit=TODO_ROWS)
+        context["votes"] = vote_selectors.votes_to_cast(user, limit=TODO_ROWS)
     if staff:
         context["rows"] = place_rows(user, place_selectors.place_roots(user))
     else:

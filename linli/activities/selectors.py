@@ -71,6 +71,25 @@ def open_corrections(actor):
                   .select_related("participation__person", "participation__activity"), Verb.ACTIVITY_MANAGE)
 
 
+def leads_a_team(person) -> bool:
+    """A team's leader organises its activities without holding a role (Activity.extra_scope_q)."""
+    from .models import TeamMember
+
+    return TeamMember.objects.filter(person_id=person.pk, is_leader=True, left_on__isnull=True).exists()
+
+
+def hours_to_verify(actor, *, limit: int = 10):
+    """The organiser's to-do: activities in their reach (role or team they lead) with
+    attendees whose hours wait for verification (the activity ended or they checked out),
+    each with that count, in one query, soonest-ended first."""
+    waiting = Q(participations__status=Participation.Status.ATTENDED,
+                participations__verified_minutes__isnull=True) & (
+        Q(participations__checked_out_at__isnull=False) | Q(ends_at__lte=timezone.now()))
+    qs = scoped(actor, Activity.objects.all(), Verb.ACTIVITY_MANAGE)
+    return (qs.annotate(to_verify=Count("participations", filter=waiting)).filter(to_verify__gt=0)
+            .only("id", "title", "ends_at").order_by("ends_at", "id")[:limit])
+
+
 def volunteer_record(person) -> dict:
     """A person's service record: verified activities and hours, manual hours (minutes exact),
     and the honours the apps above registered (`honours.py`: the annual awards)."""

@@ -36,6 +36,7 @@ from .models import (PLACE_STATUSES, TRANSITIONS, USES_PLACE, Activity, HoursCor
 S = Participation.Status
 MAX_CAPACITY = 100000
 MAX_MINUTES = 24 * 60
+HOURS_URL = "/activities/mine/"  # the volunteer's hours page, where notices about hours lead
 
 
 # ---------------------------------------------------------------- activities
@@ -133,8 +134,10 @@ def places_used(activity: Activity) -> int:
     return Participation.objects.filter(activity=activity, status__in=PLACE_STATUSES).count()
 
 
-def _transition(p: Participation, to: str, *, actor, note: str = "", kind: str = "", **changes) -> Participation:
-    """Move a participation along the transition table and write the history entry."""
+def _transition(p: Participation, to: str, *, actor, note: str = "", kind: str = "", notice: str = "",
+                **changes) -> Participation:
+    """Move a participation along the transition table and write the history entry (with a
+    notice to the participant when `notice` is given, linking to the activity)."""
     before = p.status if p.pk else None
     if to not in TRANSITIONS[before]:
         raise Conflict(_("当前状态「%(from)s」不能变为「%(to)s」") % {
@@ -146,7 +149,9 @@ def _transition(p: Participation, to: str, *, actor, note: str = "", kind: str =
         p.offer_expires_at = None
     p.save()
     record(ParticipationEvent, actor=actor, kind=kind or to, path=p.path, note=note,
-           data={"from": before, "to": to, "uses_place": USES_PLACE[S(to)]}, participation=p)
+           data={"from": before, "to": to, "uses_place": USES_PLACE[S(to)]}, participation=p,
+           notify=[p.person] if notice else (), notice_kind=f"activity_{kind or to}", notice_text=notice,
+           url=f"/activities/{p.activity_id}/")
     return p
 
 
@@ -155,7 +160,8 @@ def _expire_offers(activity: Activity, *, now) -> int:
     stale = list(Participation.objects.select_for_update()
                  .filter(activity=activity, status=S.OFFERED, offer_expires_at__lte=now).order_by("id"))
     for p in stale:
-        _transition(p, S.CANCELLED, actor=None, kind="offer_expired", note=str(_("递补名额未在期限内确认")))
+        _transition(p, S.CANCELLED, actor=None, kind="offer_expired", note=str(_("递补名额未在期限内确认")),
+                    notice=str(_("「%(title)s」的递补名额未在期限内确认，已让给下一位") % {"title": activity.title}))
     return len(stale)
 
 
@@ -322,8 +328,11 @@ def cancel(*, actor, participation_id: int, reason: str = "") -> Participation:
         raise Conflict(_("当前状态不能取消"), code="not_cancellable", field="participation_id")
     if by_staff and not (reason or "").strip():
         raise Invalid(_("代为取消须填写理由"), code="reason_required", field="reason")
-    _transition(p, S.CANCELLED, actor=actor, kind="cancelled_by_staff" if by_staff else S.CANCELLED,
-                note=(reason or "").strip()[:300])
+    note = (reason or "").strip()[:300]
+    # Someone else cancelled their place: the participant is told, with the reason.
+    _transition(p, S.CANCELLED, actor=actor, kind="cancelled_by_staff" if by_staff else S.CANCELLED, note=note,
+                notice=str(_("您报名的「%(title)s」已被组织方取消。原因：%(reason)s") % {
+                    "title": activity.title, "reason": note}) if by_staff else "")
     _settle(activity, actor=actor, now=now)
     return p
 
@@ -572,7 +581,9 @@ def verify_hours(*, actor, participation_id: int, minutes: int | None = None) ->
     p.hours_verified_by = actor if getattr(actor, "pk", None) else None
     p.save(update_fields=["verified_minutes", "hours_verified_at", "hours_verified_by"])
     record(ParticipationEvent, actor=actor, kind="hours_verified", path=p.path, participation=p,
-           data={"minutes": value})
+           data={"minutes": value}, notify=[p.person], notice_kind="hours_verified", url=HOURS_URL,
+           notice_text=str(_("「%(title)s」的服务时长已核定：%(minutes)s 分钟") % {
+               "title": p.activity.title, "minutes": value}))
     _publish_hours(p, actor=actor, minutes=value, before=0, key=f"participation:{p.pk}:hours")
     return p
 
@@ -600,7 +611,8 @@ def answer_correction(*, actor, correction_id: int, accept: bool, answer: str = 
     if c is None:
         raise NotFound(_("未找到该更正申请"), code="not_found", field="correction_id")
     require(actor, Verb.ACTIVITY_MANAGE, c)
-    p = Participation.objects.select_for_update().get(pk=c.participation_id)
+    p = (Participation.objects.select_for_update(of=("self",)).select_related("activity", "person")
+         .get(pk=c.participation_id))
     c = HoursCorrection.objects.select_for_update().get(pk=c.pk)
     if c.status != HoursCorrection.Status.OPEN:
         raise Conflict(_("该申请已答复"), code="already_answered", field="correction_id")
@@ -616,9 +628,19 @@ def answer_correction(*, actor, correction_id: int, accept: bool, answer: str = 
         p.verified_minutes = c.minutes
         p.save(update_fields=["verified_minutes"])
         record(ParticipationEvent, actor=actor, kind="hours_corrected", path=p.path, participation=p,
-               note=c.reason, data={"from": before, "to": c.minutes}, audit_action="activities.correct_hours")
+               note=c.reason, data={"from": before, "to": c.minutes}, audit_action="activities.correct_hours",
+               notify=[p.person], notice_kind="hours_corrected", url=HOURS_URL,
+               notice_text=str(_("「%(title)s」的时长更正已同意：%(from)s 分钟改为 %(to)s 分钟") % {
+                   "title": p.activity.title, "from": before, "to": c.minutes}))
         if c.minutes > before:  # the extra time earns like any verified time
             _publish_hours(p, actor=actor, minutes=c.minutes, before=before, key=f"correction:{c.pk}")
+    else:
+        # A refusal is history too: the volunteer reads the reason in their inbox.
+        record(ParticipationEvent, actor=actor, kind="hours_correction_refused", path=p.path, participation=p,
+               note=c.answer, data={"correction": c.pk, "asked": c.minutes},
+               notify=[p.person], notice_kind="hours_correction_refused", url=HOURS_URL,
+               notice_text=str(_("「%(title)s」的时长更正不予同意：%(answer)s") % {
+                   "title": p.activity.title, "answer": c.answer}))
     return c
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("activities/", views.activity_list, name="list"),
     path("activities/new/", views.new, name="new"),
     path("activities/mine/", views.mine, name="mine"),
+    path("activities/corrections/", views.corrections, name="corrections"),
     path("activities/certificate/", views.certificate, name="certificate"),
     path("activities/figures/", views.figures, name="figures"),
     path("activities/units/", views.units, name="units"),

@@ -142,6 +142,24 @@ def mine(request):
 
 @never_cache
 @login_required
+@require_http_methods(["GET", "POST"])
+def corrections(request):
+    """时长更正申请: the open requests in the organiser's reach, each answered here (the
+    to-do on the home page leads to this page)."""
+    if request.method == "POST":
+        try:
+            services.answer_correction(actor=request.user, correction_id=_int(request.POST.get("correction")),
+                                       accept=request.POST.get("accept") == "1", answer=request.POST.get("answer", ""))
+            messages.success(request, _("已答复更正申请"))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("activities:corrections")
+    rows = list(selectors.open_corrections(request.user).order_by("created_at", "id")[:100])
+    return render_page(request, "activities/corrections.html", {"rows": rows})
+
+
+@never_cache
+@login_required
 @require_GET
 def certificate(request):
     record = selectors.volunteer_record(request.user)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.accounts.scope import require, scoped
@@ -121,6 +122,19 @@ def my_electors(actor, vote: Vote):
     if not rid:
         return Elector.objects.none()
     return Elector.objects.filter(vote=vote, voters__resident_id=rid).select_related("counted")
+
+
+def votes_to_cast(actor, *, limit: int = 5) -> list[Vote]:
+    """Open votes in which the person still has a ballot to cast: they vote for an elector
+    (their own, their household's or the dwelling they are the named voter of) that has no
+    counted ballot yet, and the vote has not reached its closing time. One query."""
+    rid = getattr(actor, "resident_id", None)
+    if not rid:
+        return []
+    waiting = Elector.objects.filter(vote_id=OuterRef("pk"), voters__resident_id=rid, counted__isnull=True)
+    return list(Vote.objects.filter(Exists(waiting), status=Vote.Status.OPEN)
+                .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=timezone.now()))
+                .only("id", "title", "closes_at").order_by(F("closes_at").asc(nulls_last=True), "id")[:limit])
 
 
 def my_ballots(actor):

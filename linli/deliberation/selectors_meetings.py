@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.accounts.scope import scoped
+from linli.core.paths import ancestors_paths
 
 from .models import Attendance, Meeting, Topic, Vote, VoteEvent
 
@@ -14,6 +16,25 @@ def attendance_by_building(meeting: Meeting) -> list[tuple[str, int]]:
     rows = (Attendance.objects.filter(meeting=meeting).values_list("building__name")
             .annotate(n=Count("id")).order_by("building__name"))
     return [(name or "", n) for name, n in rows]
+
+
+def invited_meetings(actor, *, limit: int = 5) -> list[Meeting]:
+    """Meetings the person is invited to whose notice is out and that are not held yet, soonest
+    first: the same rule as `services_meetings.is_invited` (the named households, or, where none
+    is named, everyone living under the meeting's place), as one query for the home page."""
+    from linli.places.models import Resident
+
+    rid = getattr(actor, "resident_id", None)
+    me = Resident.objects.filter(pk=rid).values("path", "household_id", "lives_here").first() if rid else None
+    if me is None:
+        return []
+    named = Meeting.invited.through.objects.filter(meeting_id=OuterRef("pk"))
+    q = Q(Exists(named.filter(household_id=me["household_id"]))) if me["household_id"] else Q(pk__in=[])
+    if me["lives_here"]:
+        q |= ~Exists(named) & Q(path__in=[*ancestors_paths(me["path"]), me["path"]])
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return list(Meeting.objects.filter(q, status=Meeting.Status.NOTICE, starts_at__gte=today)
+                .only("id", "title", "starts_at", "venue").order_by("starts_at", "id")[:limit])
 
 
 def topics_for(actor, *, under: str | None = None):

@@ -417,4 +417,8 @@ TRANSLATIONS = {
     "附议达到门槛，待上会": "Reached its support threshold; waiting for a meeting",
     "审核通过，列入待上会": "Accepted; waiting for a meeting",
     "列入会议议程": "Put on a meeting's agenda",
+    "等您参加": "Waiting for you",
+    "会议": "Meeting",
+    "投票中，请投票": "Voting is open: cast your ballot",
+    "%(when)s 截止": "closes %(when)s",
 }

@@ -30,6 +30,8 @@ from .models import (Award, EarningRule, Good, PointAccount, PointEntry, PointLo
 
 MAX_POINTS = 1_000_000
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud at a counter
+POINTS_URL = "/points/"         # my points and their history: where notices about points lead
+REDEMPTIONS_URL = "/points/shop/"  # my redemptions with their codes
 
 
 def hold_period() -> timedelta:
@@ -73,14 +75,17 @@ def community_of(place: Place) -> Place:
 
 def _move(*, kind: str, actor, path: str, legs: list[tuple[PointAccount, int, PointLot | None]], note: str = "",
           data: dict | None = None, reverses: PointTransfer | None = None, audit_action: str = "",
-          new_lot: tuple[PointAccount, int, object] | None = None) -> PointTransfer:
+          new_lot: tuple[PointAccount, int, object] | None = None, notify=(), notice_kind: str = "",
+          notice_text: str = "", url: str = "") -> PointTransfer:
     """Append one transfer and its legs. Person accounts in `legs` must be locked by the
-    caller. `new_lot` = (account, amount, expires_at) opens a lot for a credit."""
+    caller. `new_lot` = (account, amount, expires_at) opens a lot for a credit. `notify`
+    gets an in-app notice of the movement, written with it (core.history.record)."""
     if sum(amount for _a, amount, _l in legs) != 0 or any(amount == 0 for _a, amount, _l in legs):
         raise AssertionError("a transfer's legs must be non-zero and sum to zero")
     transfer = record(PointTransfer, actor=actor, kind=kind, path=path, note=note, data=data or {},
                       reverses=reverses, audit_action=audit_action,
-                      audit_target=None if not audit_action else None)
+                      audit_target=None if not audit_action else None, notify=notify, notice_kind=notice_kind,
+                      notice_text=notice_text, url=url or (POINTS_URL if notify else ""))
     lot_for_credit = None
     if new_lot is not None:
         account, amount, expires_at = new_lot
@@ -186,10 +191,13 @@ def _credit_award(award_id: int) -> Award:
         return award_row
     account = PointAccount.objects.get(pk=account.pk)
     expires = now + timedelta(days=rule.valid_days) if rule.valid_days else None
+    # One notice per credited award, written with its transfer: the award is credited once
+    # (status checked under the account lock), so a replayed event tells nobody twice.
     transfer = _move(kind=PointTransfer.Kind.AWARD, actor=None, path=award_row.path,
                      legs=[(system_account(PointAccount.Kind.ISSUED), -amount, None), (account, amount, None)],
                      note=rule.name, data={"rule": rule.pk, "source": award_row.source, "award": award_row.pk},
-                     new_lot=(account, amount, expires))
+                     new_lot=(account, amount, expires), notify=[award_row.person], notice_kind="points_awarded",
+                     notice_text=str(_("获得 %(points)s 积分：%(rule)s") % {"points": amount, "rule": rule.name}))
     award_row.status = Award.Status.CREDITED
     award_row.credited = amount
     award_row.transfer = transfer
@@ -240,7 +248,9 @@ def manual_award(*, actor, person_id: int, community_id: int, points: int, reaso
     return _move(kind=PointTransfer.Kind.MANUAL, actor=actor, path=community.path, note=reason.strip(),
                  legs=[(system_account(PointAccount.Kind.ISSUED), -points, None), (account, points, None)],
                  data={"person": person.pk, "points": points}, audit_action="points.manual_award",
-                 new_lot=(account, points, expires))
+                 new_lot=(account, points, expires), notify=[person], notice_kind="points_awarded",
+                 notice_text=str(_("获得 %(points)s 积分：%(reason)s") % {"points": points,
+                                                                       "reason": reason.strip()}))
 
 
 @transaction.atomic
@@ -255,12 +265,15 @@ def reverse_transfer(*, actor, transfer_id: int, reason: str) -> PointTransfer:
         raise Invalid(_("冲正须填写理由"), code="reason_required", field="reason")
     if original.kind not in (PointTransfer.Kind.AWARD, PointTransfer.Kind.MANUAL):
         raise Conflict(_("只能冲正积分发放；兑换请取消兑换"), code="not_reversible", field="transfer_id")
-    entries = list(original.entries.select_related("account"))
+    entries = list(original.entries.select_related("account", "account__owner"))
     locked = _lock_accounts([e.account_id for e in entries if e.account.kind == PointAccount.Kind.PERSON])
     if PointTransfer.objects.filter(reverses=original).exists():
         raise Conflict(_("该积分流水已冲正"), code="already_reversed", field="transfer_id")
-    legs = []
+    legs, owners, taken = [], [], 0
     for entry in entries:
+        if entry.account.kind == PointAccount.Kind.PERSON and entry.account.owner_id:
+            owners.append(entry.account.owner)
+            taken += entry.amount
         account = locked.get(entry.account_id, entry.account)
         if account.kind == PointAccount.Kind.PERSON and entry.amount > 0:
             legs += _debit_legs(account, entry.amount)
@@ -270,7 +283,9 @@ def reverse_transfer(*, actor, transfer_id: int, reason: str) -> PointTransfer:
         with transaction.atomic():
             transfer = _move(kind=PointTransfer.Kind.REVERSAL, actor=actor, path=original.path, note=reason.strip(),
                              legs=legs, reverses=original, data={"reverses": original.pk},
-                             audit_action="points.reverse")
+                             audit_action="points.reverse", notify=owners, notice_kind="points_reversed",
+                             notice_text=str(_("%(points)s 积分已被冲正扣回：%(reason)s") % {
+                                 "points": taken, "reason": reason.strip()}))
     except IntegrityError:
         raise Conflict(_("该积分流水已冲正"), code="already_reversed", field="transfer_id") from None
     Award.objects.filter(transfer=original).update(status=Award.Status.VOID)
@@ -415,11 +430,14 @@ def redeem(*, actor, good_id: int) -> Redemption:
         raise Conflict(_("该商品已兑完"), code="out_of_stock", field="good_id")
     legs = _debit_legs(account, good.price)
     legs.append((system_account(PointAccount.Kind.HELD), good.price, None))
+    code, hold_until = _new_code(), timezone.now() + hold_period()
     transfer = _move(kind=PointTransfer.Kind.REDEEM, actor=actor, path=good.path, legs=legs, note=good.name,
-                     data={"good": good.pk})
+                     data={"good": good.pk}, notify=[actor], notice_kind="redemption_held", url=REDEMPTIONS_URL,
+                     notice_text=str(_("已兑换「%(good)s」，领取码 %(code)s，请在 %(until)s 前到兑换点领取") % {
+                         "good": good.name, "code": code,
+                         "until": timezone.localtime(hold_until).strftime("%Y-%m-%d %H:%M")}))
     redemption = Redemption.objects.create(good=good, account=account, person=actor, path=good.path,
-                                           points=good.price, code=_new_code(), transfer=transfer,
-                                           hold_until=timezone.now() + hold_period())
+                                           points=good.price, code=code, transfer=transfer, hold_until=hold_until)
     _stock(good, -1, StockEntry.Kind.HOLD, actor=actor, redemption=redemption)
     return redemption
 
@@ -442,14 +460,17 @@ def _closed_error(redemption: Redemption) -> Conflict:
     return Conflict(message, code=code, field="code")
 
 
-def _release(redemption: Redemption, *, actor, status: str, note: str = "", audit_action: str = "") -> Redemption:
+def _release(redemption: Redemption, *, actor, status: str, note: str = "", audit_action: str = "",
+             notice_kind: str = "", notice_text: str = "") -> Redemption:
     """Return the held points to the lots they came from and the item to stock (the caller
     locked everything through `_locked_redemption` and saw the hold still open)."""
     person_legs = [e for e in redemption.transfer.entries.all() if e.account_id == redemption.account_id]
     legs = [(redemption.account, -e.amount, e.lot) for e in person_legs]
     legs.append((system_account(PointAccount.Kind.HELD), -redemption.points, None))
     transfer = _move(kind=PointTransfer.Kind.REFUND, actor=actor, path=redemption.path, legs=legs, note=note,
-                     data={"redemption": redemption.pk, "status": status}, audit_action=audit_action)
+                     data={"redemption": redemption.pk, "status": status}, audit_action=audit_action,
+                     notify=[redemption.person] if notice_text else (), notice_kind=notice_kind,
+                     notice_text=notice_text, url=REDEMPTIONS_URL)
     _stock(redemption.good, 1, StockEntry.Kind.RETURN, actor=actor, redemption=redemption, note=note)
     redemption.status = status
     redemption.release = transfer
@@ -474,7 +495,10 @@ def claim(*, actor, code: str) -> Redemption:
     transfer = _move(kind=PointTransfer.Kind.CLAIM, actor=actor, path=redemption.path,
                      legs=[(system_account(PointAccount.Kind.HELD), -redemption.points, None),
                            (system_account(PointAccount.Kind.SPENT), redemption.points, None)],
-                     note=redemption.good.name, data={"redemption": redemption.pk})
+                     note=redemption.good.name, data={"redemption": redemption.pk},
+                     notify=[redemption.person], notice_kind="redemption_claimed", url=REDEMPTIONS_URL,
+                     notice_text=str(_("「%(good)s」已领取（领取码 %(code)s）") % {
+                         "good": redemption.good.name, "code": redemption.code}))
     redemption.status = Redemption.Status.CLAIMED
     redemption.release = transfer
     redemption.closed_at = timezone.now()
@@ -497,8 +521,13 @@ def cancel_redemption(*, actor, redemption_id: int, reason: str = "") -> Redempt
     redemption = _locked_redemption(found.pk)
     if redemption.status != Redemption.Status.HELD:
         raise _closed_error(redemption)
-    return _release(redemption, actor=actor, status=Redemption.Status.CANCELLED, note=(reason or "").strip()[:300],
-                    audit_action="points.cancel_redemption" if by_staff else "")
+    note = (reason or "").strip()[:300]
+    # The person is told when someone else cancelled their hold (they did not do it themselves).
+    told = str(_("您兑换的「%(good)s」已被取消，%(points)s 积分已退回。原因：%(reason)s") % {
+        "good": redemption.good.name, "points": redemption.points, "reason": note or "—"}) if by_staff else ""
+    return _release(redemption, actor=actor, status=Redemption.Status.CANCELLED, note=note,
+                    audit_action="points.cancel_redemption" if by_staff else "",
+                    notice_kind="redemption_cancelled", notice_text=told)
 
 
 def expire_holds(*, now=None, limit: int = 1000) -> int:
@@ -513,6 +542,9 @@ def expire_holds(*, now=None, limit: int = 1000) -> int:
             redemption = _locked_redemption(pk)
             if redemption.status != Redemption.Status.HELD or redemption.hold_until > now:
                 continue
-            _release(redemption, actor=None, status=Redemption.Status.EXPIRED, note=str(_("超过保留期限未领取")))
+            _release(redemption, actor=None, status=Redemption.Status.EXPIRED, note=str(_("超过保留期限未领取")),
+                     notice_kind="redemption_expired",
+                     notice_text=str(_("您兑换的「%(good)s」超过保留期限未领取，%(points)s 积分已退回") % {
+                         "good": redemption.good.name, "points": redemption.points}))
             done += 1
     return done

@@ -205,4 +205,11 @@ TRANSLATIONS = {
     "库存记录": "Stock history",
     "切换": "Switch",
     "%(c)s · 石榴红积分超市": "%(c)s · points shop",
+    "获得 %(points)s 积分：%(rule)s": "You earned %(points)s points: %(rule)s",
+    "获得 %(points)s 积分：%(reason)s": "You were given %(points)s points: %(reason)s",
+    "%(points)s 积分已被冲正扣回：%(reason)s": "%(points)s points were taken back by a correction: %(reason)s",
+    "已兑换「%(good)s」，领取码 %(code)s，请在 %(until)s 前到兑换点领取": "You redeemed “%(good)s”: code %(code)s, collect it at the counter before %(until)s",
+    "「%(good)s」已领取（领取码 %(code)s）": "“%(good)s” was handed over (code %(code)s)",
+    "您兑换的「%(good)s」已被取消，%(points)s 积分已退回。原因：%(reason)s": "Your redemption of “%(good)s” was cancelled and %(points)s points returned. Reason: %(reason)s",
+    "您兑换的「%(good)s」超过保留期限未领取，%(points)s 积分已退回": "Your redemption of “%(good)s” was not collected in time; %(points)s points returned",
 }
