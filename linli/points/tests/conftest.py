@@ -1,6 +1,7 @@
 import pytest
 
 from linli.core.actors import SYSTEM
+from linli.places import services as place_services
 from linli.points import services
 from linli.points.models import EarningRule
 
@@ -16,6 +17,26 @@ def shop(city):
     good = services.create_good(actor=SYSTEM, community_id=city.community.pk, name="洗衣液", price=30, stock=5,
                                 donor="县供电公司")
     return {"rules": rules, "good": good, "community": city.community}
+
+
+# The people of the app's tests: 李大爷 at the cast's dwelling, the community's staff and
+# the staff of a sibling community (who must see nothing of this one).
+@pytest.fixture
+def resident(city):
+    return city.user_with("resident", at=city.dwelling, name="李大爷")
+
+
+@pytest.fixture
+def staff(city):
+    return city.user_with("community_worker", at=city.community, name="社区干事")
+
+
+@pytest.fixture
+def other_staff(city):
+    """Staff of another community of the same street: sees nothing of this one."""
+    other = place_services.create_place(actor=SYSTEM, parent_id=city.street.pk, kind_code="community",
+                                        name="别的社区")
+    return city.user_with("community_worker", at=other, name="别社区干事")
 
 
 def give(person, community, points, reason="测试发放"):

@@ -26,11 +26,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def resident(city):
-    return city.user_with("resident", at=city.dwelling, name="李大爷")
-
-
-@pytest.fixture
 def counter(city):
     return city.user_with("volunteer", at=city.community, name="超市志愿者")
 

@@ -21,11 +21,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def resident(city):
-    return city.user_with("resident", at=city.dwelling, name="李大爷")
-
-
-@pytest.fixture
 def neighbour(city):
     return city.user_with("resident", at=city.dwelling, name="邻居")
 

@@ -7,9 +7,7 @@ import json
 
 import pytest
 
-from linli.core.actors import SYSTEM
 from linli.core.models import AuditEntry
-from linli.places import services as place_services
 from linli.points import services
 from linli.points.models import EarningRule, Good, PointTransfer, Redemption, StockEntry
 from linli.points.recompute import differences
@@ -19,24 +17,6 @@ from .conftest import give
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"
-
-
-@pytest.fixture
-def staff(city):
-    return city.user_with("community_worker", at=city.community, name="社区干事")
-
-
-@pytest.fixture
-def other_staff(city):
-    """Staff of another community of the same street: sees nothing of this one."""
-    other = place_services.create_place(actor=SYSTEM, parent_id=city.street.pk, kind_code="community",
-                                        name="别的社区")
-    return city.user_with("community_worker", at=other, name="别社区干事")
-
-
-@pytest.fixture
-def resident(city):
-    return city.user_with("resident", at=city.dwelling, name="李大爷")
 
 
 def call(client, user, method, url, body=None, **headers):

@@ -36,24 +36,6 @@ def field_errors(html: str, field: str, form: str = "") -> list[str]:
     return re.findall(r"<li>(.*?)</li>", block.group(0))
 
 
-@pytest.fixture
-def staff(city):
-    return city.user_with("community_worker", at=city.community, name="社区干事")
-
-
-@pytest.fixture
-def other_staff(city):
-    """Staff of another community of the same street: sees nothing of this one."""
-    other = place_services.create_place(actor=SYSTEM, parent_id=city.street.pk, kind_code="community",
-                                        name="别的社区")
-    return city.user_with("community_worker", at=other, name="别社区干事")
-
-
-@pytest.fixture
-def resident(city):
-    return city.user_with("resident", at=city.dwelling, name="李大爷")
-
-
 def q(community) -> str:
     return f"?community={community.pk}"
 
