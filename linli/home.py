@@ -2,7 +2,8 @@
 may gather from several apps: the user's requests and to-do (cases), their compound's contact
 card and the places they look after (places), their notices (notify, where installed), the
 hours to verify and corrections to answer of those who organise activities (activities), and a
-resident's meetings and open votes (deliberation). Each to-do is one query whatever its size."""
+resident's meetings and open votes (deliberation), and the published award lists of their
+communities (awards). Each to-do is one query whatever its size."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from linli.accounts.roles import Role, Verb
 from linli.accounts.scope import prefixes
 from linli.accounts.views import render_page
 from linli.activities import selectors as activity_selectors
+from linli.awards import selectors as award_selectors
 from linli.cases import selectors as case_selectors
 from linli.core.paths import ancestors_paths
 from linli.deliberation import selectors as vote_selectors
@@ -60,6 +62,9 @@ def home(request):
     if user.resident_id:
         context["meetings"] = meeting_selectors.invited_meetings(user, limit=TODO_ROWS)
         context["votes"] = vote_selectors.votes_to_cast(user, limit=TODO_ROWS)
+    # The 公示 of the year's 睦邻之星 and 十佳楼栋长 where the person lives or works.
+    context["honour_lists"] = award_selectors.published_years(
+        {p for ra in roles if ra.place_id for p in [*ancestors_paths(ra.place.path), ra.place.path]})
     if staff:
         context["rows"] = place_rows(user, place_selectors.place_roots(user))
     else:

@@ -141,6 +141,14 @@ def published_list(community: Place, year: int) -> list[dict]:
     return [{"round": r, "winners": winners.get(r.pk, [])} for r in rounds]
 
 
+def published_years(paths, *, limit: int = 3) -> list[dict]:
+    """The newest years with published rounds in the communities among `paths` (a person's
+    places and their ancestors), each with its public list: one statement."""
+    return list(AwardRound.objects.filter(community__path__in=paths, status=AwardRound.Status.PUBLISHED)
+                .values("community_id", "community__name", "year").distinct()
+                .order_by("-year", "community__name")[:limit])
+
+
 def honours_of(person) -> list[dict]:
     """What `person` won in published rounds, newest first (for their volunteer record)."""
     return [{"title": n.round.get_kind_display(), "year": n.round.year, "community": n.round.community.name}

@@ -121,4 +121,7 @@ TRANSLATIONS = {
     "投票已开始": "The vote has started",
     "评定结果已保存": "Winners saved",
     "评选结果已公布": "Winners published",
+    # the home page's link to the published lists (linli/templates/home.html)
+    "年度表彰": "Annual honours",
+    "%(community)s %(year)s 年度评选结果": "%(community)s: the awards of %(year)s",
 }

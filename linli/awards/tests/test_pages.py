@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from linli.awards import services
 from linli.awards.models import AwardRound, Nomination
+from linli.core.actors import SYSTEM
+from linli.places import services as place_services
 from linli.testing import same_queries
 
 from .conftest import give_points, neighbour
@@ -100,6 +102,21 @@ def test_the_public_list_reads_in_constant_statements(city, staff):
                         lambda: _published(city, staff, heads, kind="building_head", year=YEAR))
     html = page.content.decode()
     assert "十佳楼栋长" in html and "万玉廷" in html and "别的楼栋长" in html
+
+
+def test_the_home_page_links_the_published_lists_where_the_person_lives(city, staff):
+    a = neighbour(city, "陈阿姨")
+    give_points(city, a, 50)
+    url = f"/awards/{city.community.pk}/{YEAR}/"
+    residents = [client_for(a), client_for(city.person("neighbour"))]
+    assert all(url not in c.get("/").content.decode() for c in residents)  # nothing published yet
+    _published(city, staff, [a])
+    for c in residents:  # the winner and any neighbour of the community
+        html = c.get("/").content.decode()
+        assert url in html and f"石马社区 {YEAR} 年度评选结果" in html
+    other = place_services.create_place(actor=SYSTEM, parent_id=city.street.pk, kind_code="community", name="别的社区")
+    elsewhere = city.user_with("resident", at=other, name="别社区居民")
+    assert url not in client_for(elsewhere).get("/").content.decode()  # another community of the street
 
 
 def test_the_volunteer_record_and_certificate_show_the_award(city, staff):
