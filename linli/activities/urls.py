@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_volunteers as vv
+from . import views, views_double as vd, views_volunteers as vv
 
 app_name = "activities"
 
@@ -12,6 +12,9 @@ urlpatterns = [
     path("activities/certificate/", views.certificate, name="certificate"),
     path("activities/figures/", views.figures, name="figures"),
     path("activities/units/", views.units, name="units"),
+    path("activities/units/new/", vd.unit_new, name="unit_new"),
+    path("activities/units/<int:pk>/", vd.unit, name="unit"),
+    path("activities/units/members/new/", vd.member_new, name="member_new"),
     path("activities/units/liaison/", vv.unit_liaison, name="unit_liaison"),
     path("activities/units/<int:pk>/report/", views.unit_report, name="unit_report"),
     path("activities/volunteer/", vv.profile, name="volunteer_profile"),
