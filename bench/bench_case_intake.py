@@ -45,6 +45,8 @@ parser.add_argument("--requests", type=int, default=200, help="requests per side
 parser.add_argument("--profile", action="store_true")
 parser.add_argument("--reconnect", action="store_true")
 parser.add_argument("--suggest", action="store_true")
+parser.add_argument("--profile-dump", metavar="FILE", help="with --profile: also write the cProfile stats to FILE "
+                    "(read it with pstats, e.g. print_callers)")
 parser.add_argument("--server-binding", action="store_true",
                     help="psycopg server-side binding (OPTIONS server_side_binding): a statement run five "
                          "times on a connection is prepared, so PostgreSQL stops planning it; an experiment, "
@@ -236,6 +238,8 @@ def main():
         for _ in range(args.requests):
             linli_once()
         profiler.disable()
+        if args.profile_dump:
+            profiler.dump_stats(args.profile_dump)
         for order in ("cumulative", "tottime"):
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(60)

@@ -68,3 +68,49 @@ def page(qs_or_list, params: PageIn, *, count: int | None = None) -> dict:
             else len(qs_or_list)
     items = list(qs_or_list[params.offset:params.offset + params.limit]) if params.offset < count else []
     return {"items": items, "count": count, "limit": params.limit, "offset": params.offset}
+
+
+def dump(schema: type[Schema], obj, *, context=None) -> dict:
+    """`schema.from_orm(obj, context=context).model_dump(mode="json")` for an object whose
+    attributes already have the schema's types (one the code just built, such as a case just
+    created): the same reading (the schema's `resolve_*` functions, attributes, methods
+    called, defaults) and the same JSON, without validating the answer's own values (intake
+    spent ~0.5 ms of its request there; issue 9 part 5). Nested schemas (`list[X]`, `X`) are
+    dumped the same way. Tests compare it with `from_orm` for the schemas it is used on."""
+    from ninja.schema import DjangoGetter
+    from pydantic_core import PydanticUndefined, to_jsonable_python
+
+    return to_jsonable_python(_plain(schema, obj, context, DjangoGetter, PydanticUndefined))
+
+
+def _plain(schema, obj, context, getter_cls, undefined) -> dict:
+    getter = getter_cls(obj, schema, context)
+    out = {}
+    for name, field in schema.model_fields.items():
+        try:
+            value = getattr(getter, name)
+        except AttributeError:
+            if field.default is undefined:
+                raise
+            value = field.get_default(call_default_factory=True)
+        nested = _nested(field.annotation)
+        if nested is not None and value is not None:
+            if isinstance(value, (list, tuple)):
+                value = [_plain(nested, v, context, getter_cls, undefined) for v in value]
+            else:
+                value = _plain(nested, value, context, getter_cls, undefined)
+        out[name] = value
+    return out
+
+
+def _nested(annotation):
+    """The Schema inside `X`, `list[X]` or `X | None`, or None."""
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, Schema):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _nested(arg)
+        if found is not None:
+            return found
+    return None

@@ -17,6 +17,14 @@ MAX_ATTEMPTS = 5
 
 def enqueue(recipients: Iterable, *, kind: str, text: str, url: str = "", sms: bool = False) -> int:
     """One in-app notice per recipient (and an SMS where asked and a phone is known)."""
+    rows = notices(recipients, kind=kind, text=text, url=url, sms=sms)
+    Notification.objects.bulk_create(rows)
+    return len(rows)
+
+
+def notices(recipients: Iterable, *, kind: str, text: str, url: str = "", sms: bool = False) -> list[Notification]:
+    """The outbox rows `enqueue` writes, unsaved: for a caller that writes them in one
+    statement with the event they tell of (`linli.core.together`, intake on PostgreSQL)."""
     rows = []
     seen = set()
     for user in recipients:
@@ -28,8 +36,7 @@ def enqueue(recipients: Iterable, *, kind: str, text: str, url: str = "", sms: b
         if sms and user.phone_enc:
             rows.append(Notification(recipient=user, channel=Notification.Channel.SMS, kind=kind, text=text[:500],
                                      url=url, next_attempt_at=timezone.now()))
-    Notification.objects.bulk_create(rows)
-    return len(rows)
+    return rows
 
 
 def deliver_pending(*, limit: int = 100) -> int:

@@ -542,18 +542,21 @@ def test_events_carry_the_actor(city, p):
 
 def _explode_after_notify(monkeypatch):
     """Every notice (timeline entries' notices through linli.core.history.record, and intake's
-    through services.notify_case) is written, then the action fails."""
+    through services.notify_case, or on PostgreSQL in the one statement of
+    linli.core.together that writes the case with them) is written, then the action fails."""
+    import linli.core.together as together
     import linli.notify.services as notify_services
 
-    real = notify_services.enqueue
+    def then_fail(real):
+        def write_then_fail(*args, **kwargs):
+            real(*args, **kwargs)
+            assert Notification.objects.exists()  # the notice was written …
+            raise RuntimeError("boom")            # … and is rolled back with the event
+        return write_then_fail
 
-    def notify_then_fail(*args, **kwargs):
-        real(*args, **kwargs)
-        assert Notification.objects.exists()  # the notice was written …
-        raise RuntimeError("boom")            # … and is rolled back with the event
-
-    monkeypatch.setattr(notify_services, "enqueue", notify_then_fail)
-    monkeypatch.setattr(services, "enqueue", notify_then_fail)
+    monkeypatch.setattr(notify_services, "enqueue", then_fail(notify_services.enqueue))
+    monkeypatch.setattr(services, "enqueue", then_fail(services.enqueue))
+    monkeypatch.setattr(together, "insert_together", then_fail(together.insert_together))
 
 
 def _counts():
