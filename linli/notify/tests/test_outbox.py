@@ -94,10 +94,22 @@ def test_notices_exist_if_and_only_if_the_event_does(city, monkeypatch):
     before = (Case.objects.count(), CaseEvent.objects.count(), Notification.objects.count())
 
     # The service fails after it wrote the case, its events and their notices: none remain.
+    # On SQLite the audit entry is its own INSERT after the others; on PostgreSQL intake
+    # writes them all in one statement (linli.core.together), which then fails the same way.
+    import linli.core.together as together
+
     def broken_audit(**kwargs):
         raise RuntimeError("audit store down")
 
+    def written_then_audit_down(real):
+        def write(*args, **kwargs):
+            real(*args, **kwargs)
+            assert Notification.objects.count() > before[2]  # the notices were written …
+            raise RuntimeError("audit store down")          # … and go with the failure
+        return write
+
     monkeypatch.setattr(case_services, "record_audit", broken_audit)
+    monkeypatch.setattr(together, "insert_together", written_then_audit_down(together.insert_together))
     # Intake takes no savepoint of its own: it runs in its caller's transaction (the request's
     # idempotency claim), which the failure rolls back whole.
     with pytest.raises(RuntimeError), transaction.atomic():
