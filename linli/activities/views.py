@@ -243,6 +243,12 @@ class ActivityForm(forms.Form):
                                          initial=0, required=False)
     description = forms.CharField(label=gettext_lazy("介绍"), widget=forms.Textarea(attrs={"rows": 3}),
                                   required=False, max_length=5000)
+
+
+class StaffActivityForm(ActivityForm):
+    """The staff page's form: the team page's fields (ActivityForm, which views_volunteers
+    reuses) plus the organiser, the sign-up window, the offer time and the audience."""
+
     organiser_kind = forms.ChoiceField(label=gettext_lazy("主办方类型"), initial=Activity.Organiser.COMMUNITY,
                                        choices=[c for c in Activity.Organiser.choices if c[0] != "team"])
     organiser_name = forms.CharField(label=gettext_lazy("主办方名称（留空为本社区）"), max_length=100, required=False)
@@ -266,7 +272,7 @@ def new(request):
     choices = [(p.pk, p.name) for p in places]
     if not choices:
         return error_page(request, NotFound(_("未找到该记录，或不在您的管辖范围内"), code="not_found"))
-    form = ActivityForm(request.POST or None)
+    form = StaffActivityForm(request.POST or None)
     form.fields["place"].choices = choices
     form.fields["audience_tags"].choices = services.care_tag_choices()
     if request.method == "POST" and form.is_valid():
