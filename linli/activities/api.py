@@ -50,6 +50,9 @@ class ActivityIn(Schema):
     points: int = Field(0, ge=0, le=10000)
     service_minutes: int = Field(0, ge=0, le=1440)
     offer_minutes: int = Field(120, ge=5, le=10080)
+    audience_tags: list[str] = Field([], max_length=20, description="仅面向这些关爱标签（代码）的居民；空为不限")
+    for_party_members: bool = False
+    for_volunteers: bool = False
 
 
 class ParticipationOut(Schema):

@@ -29,8 +29,9 @@ def home_paths(person) -> list[str]:
 
 
 def for_person(person, *, upcoming: bool = True, limit: int = 100):
-    """Activities over the places the person lives or serves in (their audience by place),
-    with the places used counted in the same query."""
+    """Activities the person may sign up for: over the places they live or serve in, and in
+    the audience the sign-up checks (care tags, party members, volunteers; see
+    `services._signup_read`), with the places used counted, all in one query."""
     paths = home_paths(person)
     if not paths:
         return Activity.objects.none()
@@ -38,10 +39,42 @@ def for_person(person, *, upcoming: bool = True, limit: int = 100):
     q = Q(path__in=over)
     for p in paths:
         q |= Q(path__startswith=p)
-    qs = Activity.objects.filter(q, status=Activity.Status.PUBLISHED)
+    qs = Activity.objects.filter(q, audience_q(person), status=Activity.Status.PUBLISHED)
     if upcoming:
         qs = qs.filter(ends_at__gte=timezone.now())
     return with_counts(qs).select_related("community").order_by("starts_at", "id")[:limit]
+
+
+def audience_q(person):
+    """The audience part of `services._signup_read` as a condition on activities, for lists
+    (one query, no per-row call): the activity names no care tag or the person's home has
+    one of them; not for party members only or the person is one (a party role or a member
+    registration); not for volunteers only or the person holds a volunteer role."""
+    from django.db import connection
+    from django.db.models import BooleanField, Exists
+    from django.db.models.expressions import RawSQL
+
+    from linli.accounts.models import RoleAssignment
+    from linli.places.models import CareTag, Resident
+
+    from .models import MemberRegistration
+
+    roles = RoleAssignment.objects.filter(user=person, is_active=True)
+    party = Exists(roles.filter(role__in=["party_member_household", "branch_secretary"])) | Exists(
+        MemberRegistration.objects.filter(person=person))
+    volunteer = Exists(roles.filter(role="volunteer"))
+    a = Activity._meta.db_table
+    home_tag, tag = Resident.care_tags.through._meta.db_table, CareTag._meta.db_table
+    if connection.vendor == "postgresql":
+        none, each = f'jsonb_array_length("{a}"."audience_tags") = 0', f'jsonb_array_elements_text("{a}"."audience_tags") j(v)'
+    else:
+        none, each = f'json_array_length("{a}"."audience_tags") = 0', f'json_each("{a}"."audience_tags") j'
+    value = "j.v" if connection.vendor == "postgresql" else "j.value"
+    home = getattr(person, "resident_id", None)
+    tagged = RawSQL(f"""({none} OR EXISTS(SELECT 1 FROM {each} JOIN "{tag}" t ON t.code = {value}
+        JOIN "{home_tag}" ht ON ht.caretag_id = t.id WHERE ht.resident_id = %s))""", [home],
+                    output_field=BooleanField())
+    return Q(tagged) & (Q(for_party_members=False) | Q(party)) & (Q(for_volunteers=False) | Q(volunteer))
 
 
 def with_counts(qs):

@@ -52,6 +52,14 @@ def community_of(place: Place) -> Place:
 
 
 @transaction.atomic
+def care_tag_choices() -> list[tuple[str, str]]:
+    """The care tags an activity may be for (the admin-kept list, active ones), as
+    (code, label in the user's language)."""
+    from linli.places.models import CareTag
+
+    return [(t.code, t.label) for t in CareTag.objects.filter(is_active=True)]
+
+
 def create_activity(*, actor, place_id: int, kind: str, title: str, starts_at, ends_at, capacity: int = 0,
                     organiser_name: str = "", organiser_kind: str = Activity.Organiser.COMMUNITY,
                     description: str = "", venue: str = "", signup_opens_at=None, signup_closes_at=None,
@@ -104,6 +112,9 @@ def create_activity(*, actor, place_id: int, kind: str, title: str, starts_at, e
         bad("service_minutes", _("服务时长须为 0 至 1440 分钟"), "minutes_range")
     if not isinstance(offer_minutes, int) or not 5 <= offer_minutes <= 7 * 24 * 60:
         bad("offer_minutes", _("递补保留时间须为 5 分钟至 7 天"), "offer_minutes_range")
+    known = {code for code, _label in care_tag_choices()}
+    if any(str(t) not in known for t in audience_tags):
+        bad("audience_tags", _("请从关爱标签中选择面向人群"), "audience_tag_unknown")
     if signup_opens_at and signup_closes_at and signup_closes_at <= signup_opens_at:
         bad("signup_closes_at", _("报名截止须晚于报名开始"), "signup_window_invalid")
     if errors:

@@ -65,13 +65,29 @@ def detail(request, pk: int):
     if mine is not None and mine.status == S.WAITING:
         ahead = Participation.objects.filter(activity=activity, status=S.WAITING).filter(
             models_ahead_of(mine)).count()
+    open_to_me = None
+    if (mine is None or mine.status == S.CANCELLED) and activity.status == Activity.Status.PUBLISHED \
+            and activity.starts_at > timezone.now():
+        open_to_me = services.eligible(request.user, activity)
     return render_page(request, "activities/detail.html", {
-        "activity": activity, "mine": mine, "used": used, "waiting": waiting, "ahead": ahead,
+        "activity": activity, "mine": mine, "audience": audience_of(activity), "open_to_me": open_to_me, "used": used, "waiting": waiting, "ahead": ahead,
         "ticket": services.ticket_for(mine) if mine is not None and mine.status in (S.CONFIRMED, S.SIGNED_UP)
         else None,
         "can_checkin": allowed(request.user, Verb.ACTIVITY_CHECKIN, activity),
         "can_manage": allowed(request.user, Verb.ACTIVITY_MANAGE, activity),
         "now": timezone.now()})
+
+
+def audience_of(activity: Activity) -> list[str]:
+    """Who the activity is for, in words: its care tags, party members, volunteers (each
+    narrowing the residents of its place); empty when it is for every resident there."""
+    labels = dict(services.care_tag_choices()) if activity.audience_tags else {}
+    out = [labels.get(t, t) for t in activity.audience_tags or []]
+    if activity.for_party_members:
+        out.append(_("党员"))
+    if activity.for_volunteers:
+        out.append(_("志愿者"))
+    return out
 
 
 def models_ahead_of(p: Participation):
@@ -229,6 +245,24 @@ class ActivityForm(forms.Form):
                                   required=False, max_length=5000)
 
 
+class StaffActivityForm(ActivityForm):
+    """The staff page's form: the team page's fields (ActivityForm, which views_volunteers
+    reuses) plus the organiser, the sign-up window, the offer time and the audience."""
+
+    organiser_kind = forms.ChoiceField(label=gettext_lazy("主办方类型"), initial=Activity.Organiser.COMMUNITY,
+                                       choices=[c for c in Activity.Organiser.choices if c[0] != "team"])
+    organiser_name = forms.CharField(label=gettext_lazy("主办方名称（留空为本社区）"), max_length=100, required=False)
+    signup_opens_at = forms.DateTimeField(label=gettext_lazy("报名开始（留空为立即）"), required=False,
+                                          widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    signup_closes_at = forms.DateTimeField(label=gettext_lazy("报名截止（留空为活动开始时）"), required=False,
+                                           widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    offer_hours = forms.IntegerField(label=gettext_lazy("递补名额保留（小时）"), min_value=1, max_value=168, initial=2)
+    audience_tags = forms.MultipleChoiceField(label=gettext_lazy("仅面向关爱人群（不选为不限）"), required=False,
+                                              widget=forms.CheckboxSelectMultiple)
+    for_party_members = forms.BooleanField(label=gettext_lazy("仅面向党员"), required=False)
+    for_volunteers = forms.BooleanField(label=gettext_lazy("仅面向志愿者"), required=False)
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -238,15 +272,20 @@ def new(request):
     choices = [(p.pk, p.name) for p in places]
     if not choices:
         return error_page(request, NotFound(_("未找到该记录，或不在您的管辖范围内"), code="not_found"))
-    form = ActivityForm(request.POST or None)
+    form = StaffActivityForm(request.POST or None)
     form.fields["place"].choices = choices
+    form.fields["audience_tags"].choices = services.care_tag_choices()
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             activity = services.create_activity(
                 actor=request.user, place_id=d["place"], kind=d["kind"], title=d["title"], venue=d["venue"],
                 starts_at=d["starts_at"], ends_at=d["ends_at"], capacity=d["capacity"], points=d["points"],
-                service_minutes=d["service_minutes"] or 0, description=d["description"])
+                service_minutes=d["service_minutes"] or 0, description=d["description"],
+                organiser_kind=d["organiser_kind"], organiser_name=d["organiser_name"],
+                signup_opens_at=d["signup_opens_at"], signup_closes_at=d["signup_closes_at"],
+                offer_minutes=d["offer_hours"] * 60, audience_tags=d["audience_tags"],
+                for_party_members=d["for_party_members"], for_volunteers=d["for_volunteers"])
             messages.success(request, _("活动已发布"))
             return redirect("activities:detail", pk=activity.pk)
         except DomainError as exc:
