@@ -191,7 +191,7 @@ def new_vote(request):
     """Staff set-up: the law's defaults preselected; every setting `services.create_vote` knows;
     every field error shown at once (the page's own parse errors and the service's together)."""
     places = list(_convene_places(request.user))
-    buildings = list(scoped(request.user, Place.objects.filter(kind__code="building"), "deliberation.convene")
+    buildings = list(scoped(request.user, Place.objects.filter(kind__code="building").select_related("parent"), "deliberation.convene")
                      .order_by("path")[:300])
     errors, values = [], {}
     if request.method == "POST":

@@ -182,3 +182,32 @@ def test_the_page_defaults_are_the_law_and_the_english_page_works(client, worker
     r = client.post(NEW, {"place_id": estate.compound.pk, "kind": "owners", "title": "", "min_age": "x"},
                     HTTP_ACCEPT_LANGUAGE="en")
     assert r.status_code == 400 and "The age limit must be a whole number from 0 to 120" in r.content.decode()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_on_a_phone_the_convener_sets_a_secret_one_building_vote_after_fixing_every_error(city, phone):
+    estate = Estate(city, {"1栋": [("101", "100"), ("102", "100")], "2栋": [("101", "100")]})
+    estate.owners_each()
+    worker = city.user_with("community_worker", at=city.community, name="社区干部")
+    p = phone(worker)
+    p.goto_path(NEW)
+    p.select_option("select[name=place_id]", str(estate.compound.pk))
+    p.select_option("select[name=kind]", "owners")
+    p.fill("input[name=quorum_num]", "1")
+    p.fill("input[name=quorum_den]", "2")
+    p.get_by_role("button", name="保存草稿").click()
+    errors = p.get_by_test_id("errors").inner_text()
+    assert "请填写表决事项" in errors and "三分之二以上" in errors
+    assert p.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    p.fill("input[name=title]", "1栋加装电梯")
+    p.fill("input[name=quorum_num]", "3")
+    p.fill("input[name=quorum_den]", "4")
+    p.locator(f'input[name=building_ids][value="{estate.buildings["1栋"].pk}"]').check()
+    assert "金穗苑 1栋" in p.get_by_test_id("vote-setup").inner_text()
+    p.locator("input[name=secret]").check()
+    p.get_by_role("button", name="保存草稿").click()
+    p.get_by_role("button", name="发布公告并冻结名册").click()
+    assert p.get_by_test_id("roll-heads").inner_text() == "2"
+    vote = Vote.objects.get(title="1栋加装电梯")
+    assert vote.secret and vote.frozen["quorum"] == [3, 4] and vote.frozen["secret"]
