@@ -421,4 +421,36 @@ TRANSLATIONS = {
     "会议": "Meeting",
     "投票中，请投票": "Voting is open: cast your ballot",
     "%(when)s 截止": "closes %(when)s",
+    # the vote set-up page (h-vset)
+    "范围与方式": "Scope and method",
+    "只由部分楼栋表决时勾选楼栋（不勾选即整个范围）；名册和计票基数只含所选楼栋。":
+        "Buildings: tick them when only some buildings vote (none ticked means the whole scope); the roll and the counting base then hold only those buildings.",
+    "居民表决的最低年龄": "Minimum age for residents' votes",
+    "业主表决按户（专有部分）计，不看年龄；按户表决由户主投票，无户主时由成年家庭成员投票。":
+        "Owners' votes count by unit (exclusive part), regardless of age; in one-household-one-vote the head votes, or the adult members where there is no head.",
+    "表决标题": "Title of the vote",
+    "说明": "Description",
+    "事项 %(n)s": "Matter %(n)s",
+    "（可不填）": "(optional)",
+    "事项内容": "Matter",
+    "（不填则同表决标题）": "(if empty, the vote's title)",
+    "通过门槛留空即按法律：一般事项过半数，重大事项四分之三以上；可以更严，不能更松。":
+        "Leave the threshold empty for the law's: more than half for ordinary matters, at least three quarters for major ones; it may be stricter, never looser.",
+    "通过门槛": "Pass threshold",
+    "分子": "numerator",
+    "分母": "denominator",
+    "须超过（而非达到）该比例": "Must exceed (not just reach) this fraction",
+    "规则": "Rules",
+    "参与门槛留空即按法律：专有部分面积和人数均占三分之二以上的业主参与表决；可以更严，不能更松。":
+        "Leave the quorum empty for the law's: owners holding at least two thirds of the area and of the number of owners take part; it may be stricter, never looser.",
+    "无记名投票（系统不向任何人显示个人的选择，包括监票人和街道，只公布合计）":
+        "Secret ballot (the system shows nobody, scrutineers and the street included, how anyone voted; only totals are published)",
+    "投票期间公开即时结果（默认截止后才公开）": "Show running results while voting is open (by default, only after close)",
+    "应选人数须是 0 到 99 的整数": "Seats must be a whole number from 0 to 99",
+    "年龄限制须是 0 到 120 的整数": "The age limit must be a whole number from 0 to 120",
+    "询异公示天数须是 0 到 365 的整数": "The objection notice must be a whole number of days from 0 to 365",
+    "再次提出的间隔须是 0 到 3650 的整数": "The waiting period must be a whole number of days from 0 to 3650",
+    "请选择同票规则": "Choose a tie-break rule",
+    "请选择多渠道投票的效力": "Choose which channel's ballot counts",
+    "请求无效": "Invalid request",
 }

@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -187,30 +188,90 @@ def _manage_action(request, vote: Vote, action: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def new_vote(request):
+    """Staff set-up: the law's defaults preselected; every setting `services.create_vote` knows;
+    every field error shown at once (the page's own parse errors and the service's together)."""
     places = list(_convene_places(request.user))
+    buildings = list(scoped(request.user, Place.objects.filter(kind__code="building").select_related("parent"), "deliberation.convene")
+                     .order_by("path")[:300])
     errors, values = [], {}
     if request.method == "POST":
         P = request.POST
         values = P
-        kind = P.get("kind", "")
-        mkind = P.get("matter_kind", "ordinary")
-        options = [x.strip() for x in P.get("options", "").splitlines() if x.strip()]
-        try:
-            place_id = int(P.get("place_id") or 0)
-            vote = services.create_vote(
-                actor=request.user, place_id=place_id, kind=kind, title=P.get("title", ""),
-                matters=[{"title": P.get("matter_title") or P.get("title", ""), "kind": mkind,
-                          "seats": int(P.get("seats") or 0), "options": options}],
-                deemed_follow_majority=bool(P.get("deemed")), precedence=P.get("precedence", "paper_first"),
-                allow_change=bool(P.get("allow_change")), results_hidden=True)
+        parse_errors = []
+
+        def number(name, default, lo, hi, message):
+            raw = (P.get(name) or "").strip()
+            if raw == "":
+                return default
+            try:
+                n = int(raw)
+                if lo <= n <= hi:
+                    return n
+            except ValueError:
+                pass
+            parse_errors.append({"field": name, "code": "invalid", "message": message})
+            return default
+
+        matters = []
+        for i in range(MATTER_SLOTS):
+            title = (P.get(f"matter_title_{i}") or "").strip()
+            if i and not title:
+                continue
+            mkind = P.get(f"matter_kind_{i}", "ordinary")
+            m = {"title": title or (P.get("title", "") if i == 0 else ""), "kind": mkind,
+                 "seats": number(f"seats_{i}", 0, 0, 99, _("应选人数须是 0 到 99 的整数")),
+                 "options": [x.strip() for x in P.get(f"options_{i}", "").splitlines() if x.strip()]}
+            pn, pd = P.get(f"pass_num_{i}", "").strip(), P.get(f"pass_den_{i}", "").strip()
+            if pn or pd:
+                m["pass"] = [number(f"pass_num_{i}", 1, 0, 999, _("通过门槛须是不超过 1 的分数")),
+                             number(f"pass_den_{i}", 2, 1, 999, _("通过门槛须是不超过 1 的分数")),
+                             bool(P.get(f"pass_strict_{i}"))]
+            matters.append(m)
+        settings = {
+            "secret": bool(P.get("secret")), "allow_change": bool(P.get("allow_change")),
+            "deemed_follow_majority": bool(P.get("deemed")), "results_hidden": not P.get("results_shown"),
+            "precedence": P.get("precedence", Vote.Precedence.PAPER_FIRST),
+            "tie_break": P.get("tie_break", Vote.TieBreak.AREA),
+            "description": P.get("description", ""),
+            "min_age": number("min_age", 18, 0, 120, _("年龄限制须是 0 到 120 的整数")),
+            "objection_days": number("objection_days", 7, 0, 365, _("询异公示天数须是 0 到 365 的整数")),
+            "cooling_days": number("cooling_days", 180, 0, 3650, _("再次提出的间隔须是 0 到 3650 的整数")),
+        }
+        if P.get("quorum_num", "").strip() or P.get("quorum_den", "").strip():
+            settings["quorum_num"] = number("quorum_num", 2, 0, 999, _("参与门槛须是不超过 1 的分数"))
+            settings["quorum_den"] = number("quorum_den", 3, 1, 999, _("参与门槛须是不超过 1 的分数"))
+        if settings["tie_break"] not in Vote.TieBreak.values:
+            parse_errors.append({"field": "tie_break", "code": "invalid", "message": _("请选择同票规则")})
+            settings["tie_break"] = Vote.TieBreak.AREA
+        if settings["precedence"] not in Vote.Precedence.values:
+            parse_errors.append({"field": "precedence", "code": "invalid", "message": _("请选择多渠道投票的效力")})
+            settings["precedence"] = Vote.Precedence.PAPER_FIRST
+        building_ids = [int(x) for x in P.getlist("building_ids") if x.isdigit()]
+        place_id = int(P.get("place_id")) if (P.get("place_id") or "").isdigit() else 0
+        service_errors, vote = [], None
+        with transaction.atomic():
+            try:
+                vote = services.create_vote(actor=request.user, place_id=place_id, kind=P.get("kind", ""),
+                                            title=P.get("title", ""), matters=matters,
+                                            building_ids=building_ids, **settings)
+            except DomainError as exc:
+                service_errors = exc.as_list()
+            if parse_errors:
+                transaction.set_rollback(True)
+        errors = parse_errors + service_errors
+        if not errors:
             return redirect("deliberation:manage", vote_id=vote.pk)
-        except DomainError as exc:
-            errors = exc.as_list()
-        except ValueError:
-            errors = Invalid(_("请求无效"), code="invalid").as_list()
     return render_page(request, "deliberation/new.html", {
-        "places": places, "errors": errors, "values": values, "kinds": Vote.Kind.choices,
-        "precedences": Vote.Precedence.choices}, status=400 if errors else 200)
+        "places": places, "buildings": buildings, "errors": errors, "values": values,
+        "kinds": Vote.Kind.choices, "precedences": Vote.Precedence.choices, "tie_breaks": Vote.TieBreak.choices,
+        "rows": [{"i": i, **{k: (values.get(f"{k}_{i}", "") if values else "") for k in
+                             ("matter_title", "matter_kind", "seats", "options", "pass_num", "pass_den", "pass_strict")}}
+                 for i in range(MATTER_SLOTS)],
+        "picked_buildings": set(values.getlist("building_ids")) if values else set(),
+        "fresh": not values}, status=400 if errors else 200)
+
+
+MATTER_SLOTS = 3
 
 
 @login_required
