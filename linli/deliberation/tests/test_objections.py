@@ -155,3 +155,35 @@ def test_no_correction_after_final(estate, city):
         objections.enter_corrected_ballot(actor=convener, objection_id=obj.pk, choices=choose(vote, "agree"),
                                           scan=scan())
     assert err.value.code == "wrong_status"
+
+
+def test_objection_pages_file_answer_correct_and_the_public_notice(client, estate, city):
+    vote, owners, convener = preliminary(estate, city, agree=("1栋-101", "1栋-102"),
+                                         disagree=("1栋-103", "2栋-101", "2栋-102"))
+    clerk_b = city.user_with("community_worker", at=city.community, name="录入员乙")
+    resident = estate.user(owners["2栋-102"])
+    client.force_login(resident)
+    assert f"/deliberation/votes/{vote.pk}/objections/" in client.get(f"/deliberation/votes/{vote.pk}/").content.decode()
+    url = f"/deliberation/votes/{vote.pk}/objections/"
+    assert 'data-testid="objection-form"' in client.get(url).content.decode()
+    assert client.post(url, {"action": "file", "text": ""}).status_code == 400
+    assert client.post(url, {"action": "file", "text": "我投的是同意", "attachment": scan()}).status_code == 302
+    page = client.get(url).content.decode()
+    assert "我投的是同意" in page and "待答复" in page
+    obj = Objection.objects.get(vote=vote)
+    client.force_login(convener)
+    r = client.post(url, {"action": "uphold", "objection": obj.pk, "reason": "原件核实为同意"})
+    assert r.status_code == 302
+    mid = vote.frozen["matters"][0]["id"]
+    agree = choose(vote, "agree")[mid][0]
+    client.post(url, {"action": "correct", "objection": obj.pk, f"m{mid}": str(agree), "scan": scan()})
+    client.force_login(clerk_b)
+    client.post(url, {"action": "correct", "objection": obj.pk, f"m{mid}": str(agree)})
+    obj.refresh_from_db()
+    assert obj.corrected_ballot_id
+    end_period(vote)
+    services.finalise_vote(actor=convener, vote_id=vote.pk)
+    client.force_login(resident)
+    notice = client.get(f"/deliberation/votes/{vote.pk}/notice/").content.decode()
+    assert "2栋-102" in notice and "原件核实为同意" in notice and 'data-testid="result-changes"' in notice
+    assert "我投的是同意" not in notice  # the objection's text stays off the public notice
