@@ -11,7 +11,9 @@ from django.utils.translation import gettext as _
 from linli.accounts.scope import require
 from linli.core.errors import Conflict, Forbidden, Invalid, NotFound
 
-from .models import Elector, Objection, Vote
+from .models import Elector, Objection, Vote, VoteEvent
+from linli.core.history import record
+
 from .services import _event, _paper_entry
 
 
@@ -52,7 +54,12 @@ def file_objection(*, actor, vote_id: int, text: str, attachment=None, elector_i
     if attachment is not None:
         obj.attachment = attachment
     obj.save()
-    _event(vote, "objection", actor=actor, data={"objection": obj.pk, "elector": elector.pk})
+    # The convener's inbox gets the objection to answer.
+    record(VoteEvent, actor=actor, kind="objection", path=vote.path, data={"objection": obj.pk, "elector": elector.pk},
+           notify=[vote.created_by] if vote.created_by_id else [],
+           notice_text=_("表决“%(title)s”收到异议，请答复") % {"title": vote.title},
+           url=f"/deliberation/votes/{vote.pk}/objections/",
+           audit_action="deliberation.vote_objection", audit_target=vote, vote=vote)
     return obj
 
 
@@ -73,8 +80,12 @@ def answer_objection(*, actor, objection_id: int, upheld: bool, reason: str) -> 
     obj.status = Objection.Status.UPHELD if upheld else Objection.Status.DISMISSED
     obj.answer, obj.answered_by, obj.answered_at = reason.strip(), actor, timezone.now()
     obj.save(update_fields=["status", "answer", "answered_by", "answered_at"])
-    _event(vote, "objection_answered", actor=actor, note=obj.answer,
-           data={"objection": obj.pk, "status": obj.status})
+    # The person who filed it hears the answer in their inbox.
+    record(VoteEvent, actor=actor, kind="objection_answered", path=vote.path, note=obj.answer,
+           data={"objection": obj.pk, "status": obj.status}, notify=[obj.filed_by] if obj.filed_by_id else [],
+           notice_text=_("您对表决“%(title)s”的异议已答复") % {"title": vote.title},
+           url=f"/deliberation/votes/{vote.pk}/objections/",
+           audit_action="deliberation.vote_objection_answered", audit_target=vote, vote=vote)
     return obj
 
 

@@ -454,4 +454,6 @@ TRANSLATIONS = {
     "录入更正后的纸质票（须两人分别录入）": "Enter the corrected paper ballot (typed by two people)",
     "录入更正选票": "Enter corrected ballot",
     "暂无异议": "No objections",
+    "表决“%(title)s”收到异议，请答复": "An objection to the vote “%(title)s” awaits your answer",
+    "您对表决“%(title)s”的异议已答复": "Your objection to the vote “%(title)s” has been answered",
 }

@@ -80,7 +80,11 @@ def test_one_open_objection_per_elector_and_unanswered_blocks_finalise(estate, c
         objections.answer_objection(actor=u, objection_id=obj.pk, upheld=False, reason="x")
     with pytest.raises(Invalid):
         objections.answer_objection(actor=convener, objection_id=obj.pk, upheld=False, reason="")
+    from linli.notify.models import Notification
+
+    assert Notification.objects.filter(recipient=convener, url__endswith=f"/{vote.pk}/objections/").exists()
     objections.answer_objection(actor=convener, objection_id=obj.pk, upheld=False, reason="经核对，该户未投票")
+    assert Notification.objects.filter(recipient=u, url__endswith=f"/{vote.pk}/objections/").exists()
     with pytest.raises(Conflict):
         objections.answer_objection(actor=convener, objection_id=obj.pk, upheld=True, reason="改主意")
     services.finalise_vote(actor=convener, vote_id=vote.pk)
