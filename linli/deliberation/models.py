@@ -502,3 +502,32 @@ class Attendance(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["meeting", "resident"], name="attendance_once")]
+
+
+class Objection(models.Model):
+    """An elector's objection (异议) to the preliminary result during the objections period
+    (询异公示), answered by the staff who manage the vote. At most one open per elector."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待答复")
+        UPHELD = "upheld", _("异议成立")
+        DISMISSED = "dismissed", _("异议不成立")
+
+    vote = models.ForeignKey(Vote, on_delete=models.PROTECT, related_name="objections")
+    elector = models.ForeignKey(Elector, on_delete=models.PROTECT, related_name="objections")
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    path = models.CharField(max_length=255, db_index=True)
+    text = models.TextField(_("异议内容"))
+    attachment = models.FileField(_("附件"), upload_to="deliberation/objections/%Y/%m/", blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    answer = models.TextField(_("答复"), blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    corrected_ballot = models.ForeignKey(Ballot, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["vote", "elector"], condition=models.Q(status="open"),
+                                               name="objection_one_open_per_elector")]

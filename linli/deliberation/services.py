@@ -316,7 +316,11 @@ def finalise_vote(*, actor, vote_id: int, note: str = "") -> Vote:
         raise Conflict(_("只有公示中的结果可以确定"), code="wrong_status")
     if vote.objection_until and timezone.now() < vote.objection_until:
         raise Conflict(_("询异公示期尚未结束"), code="objection_period")
+    if vote.objections.filter(status="open").exists():
+        raise Conflict(_("尚有异议未答复，不能确定结果"), code="objection_unanswered")
+    preliminary = vote.result
     vote.result = compute_result(vote)
+    vote.result["changes"] = _changes(preliminary, vote.result)
     vote.status = Vote.Status.FINAL
     vote.save(update_fields=["result", "status", "updated_at"])
     _event(vote, "final", actor=actor, note=note)
@@ -324,6 +328,27 @@ def finalise_vote(*, actor, vote_id: int, note: str = "") -> Vote:
                    data={"vote": vote.pk, "topic": vote.topic_id,
                          "passed": [m["id"] for m in vote.result["matters"] if m["passed"]]})
     return vote
+
+
+def _changes(before: dict, after: dict) -> list[dict]:
+    """What the final count changed from the preliminary one, per matter and option."""
+    old = {m["id"]: m for m in (before or {}).get("matters", [])}
+    out = []
+    for m in after.get("matters", []):
+        p = old.get(m["id"])
+        if p is None:
+            continue
+        was = {o["id"]: o for o in p["options"]}
+        opts = [{"id": o["id"], "label": o["label"],
+                 "heads_before": was.get(o["id"], {}).get("real_heads", 0), "heads_after": o["real_heads"],
+                 "area_before": was.get(o["id"], {}).get("real_area", 0), "area_after": o["real_area"]}
+                for o in m["options"]
+                if (was.get(o["id"], {}).get("real_heads"), was.get(o["id"], {}).get("real_area"))
+                != (o["real_heads"], o["real_area"])]
+        if opts or p.get("passed") != m.get("passed"):
+            out.append({"matter": m["id"], "title": m["title"], "passed_before": p.get("passed"),
+                        "passed_after": m.get("passed"), "options": opts})
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -361,7 +386,7 @@ def _normalise(vote: Vote, choices: dict) -> dict[int, list[int]]:
 
 
 def _cast(vote: Vote, elector: Elector, *, actor, channel: str, choices: dict[int, list[int]],
-          proxy_name: str = "", attachment=None, note: str = "") -> Ballot:
+          proxy_name: str = "", attachment=None, note: str = "", objection_id=None) -> Ballot:
     """Append the ballot and decide, under the elector's row lock, whether it now counts."""
     rank = CHANNEL_RANK[vote.frozen["precedence"]]
     current = CountedBallot.objects.filter(elector=elector).first()
@@ -373,7 +398,8 @@ def _cast(vote: Vote, elector: Elector, *, actor, channel: str, choices: dict[in
             raise Conflict(_("您已投票，本次表决不允许改票"), code="already_voted")
     ballot = Ballot(vote=vote, elector=elector, actor=actor if getattr(actor, "pk", None) else None,
                     kind=channel, path=elector.path, proxy_name=proxy_name, counted=True, note=note,
-                    data={"choices": {str(k): v for k, v in choices.items()}})
+                    data={"choices": {str(k): v for k, v in choices.items()},
+                          **({"objection": objection_id} if objection_id else {})})
     if attachment is not None:
         ballot.attachment = attachment
     ballot.save()
@@ -452,6 +478,12 @@ def enter_paper_ballot(*, actor, vote_id: int, code: str, choices: dict, scan=No
     casts the ballot; a mismatch waits for a third person, whose entry decides.
     Returns {"stage": "first"|"second"|"third", "match": bool, "ballot": id or None}."""
     vote, elector = _staff_elector(vote_id, code, actor)
+    return _paper_entry(vote, elector, actor=actor, choices=choices, scan=scan)
+
+
+def _paper_entry(vote: Vote, elector: Elector, *, actor, choices: dict, scan=None, objection_id=None) -> dict:
+    """One typing of a paper ballot (elector row locked by the caller); also used for a ballot
+    corrected on an upheld objection (`objection_id` kept on the entries and the ballot)."""
     normal = {str(k): v for k, v in _normalise(vote, choices).items()}
     entries = list(PaperEntry.objects.filter(elector=elector).order_by("id"))
     last_done = max((i for i, e in enumerate(entries) if e.data.get("ballot")), default=-1)
@@ -461,6 +493,8 @@ def enter_paper_ballot(*, actor, vote_id: int, code: str, choices: dict, scan=No
         raise Conflict(_("同一张纸质票须由另一名工作人员再次录入"), code="same_person")
     stage = ("first", "second", "third")[min(len(pending), 2)]
     data = {"choices": normal}
+    if objection_id:
+        data["objection"] = objection_id
     ballot = None
     if stage == "first" and scan is None:
         raise Invalid(_("请上传纸质票扫描件"), code="required", field="scan")
@@ -469,7 +503,8 @@ def enter_paper_ballot(*, actor, vote_id: int, code: str, choices: dict, scan=No
         data["mismatch"] = True
     if match:
         ballot = _cast(vote, elector, actor=actor, channel="paper", choices=_normalise(vote, normal),
-                       attachment=pending[0].scan or None, note=_("双人录入一致") if stage == "second" else _("第三人核对"))
+                       attachment=pending[0].scan or None, note=_("双人录入一致") if stage == "second" else _("第三人核对"),
+                       objection_id=objection_id)
         data["ballot"] = ballot.pk
     entry = PaperEntry(vote=vote, elector=elector, actor=actor if actor_id else None, kind=stage, path=elector.path,
                        data=data)
