@@ -175,8 +175,9 @@ def quarter_bounds(year: int, quarter: int) -> tuple[dt.datetime, dt.datetime]:
 
 def quarterly_report(unit, *, year: int, quarter: int) -> dict:
     """What a unit's registered members did in a quarter, for their employer: activities
-    attended and verified hours (members with an account), posts claimed by them and by
-    the unit. One query per table, whatever the number of members."""
+    attended and verified hours plus hours recorded by hand (members with an account),
+    posts claimed by them and by the unit. One query per table, whatever the number of
+    members."""
     since, until = quarter_bounds(year, quarter)
     members = list(unit.members.select_related("grid").order_by("name", "id"))
     person_ids = [m.person_id for m in members if m.person_id]
@@ -185,16 +186,51 @@ def quarterly_report(unit, *, year: int, quarter: int) -> dict:
                                              activity__starts_at__gte=since, activity__starts_at__lt=until)
                 .values("person_id").annotate(n=Count("id"), minutes=Sum("verified_minutes"))):
         attended[row["person_id"]] = row
+    manual = dict(ManualHours.objects.filter(person_id__in=person_ids, served_on__gte=since.date(),
+                                             served_on__lt=until.date())
+                  .values("person_id").annotate(m=Sum("minutes")).values_list("person_id", "m"))
     claims = dict(PostClaim.objects.filter(member__in=members, claimed_at__gte=since, claimed_at__lt=until)
                   .values("member_id").annotate(n=Count("id")).values_list("member_id", "n"))
     rows = []
     for m in members:
         a = attended.get(m.person_id, {})
-        rows.append({"name": m.name, "branch": m.party_branch, "grid": m.grid.name, "activities": a.get("n", 0),
-                     "hours": round((a.get("minutes") or 0) / 60, 1), "posts": claims.get(m.pk, 0)})
+        minutes = (a.get("minutes") or 0) + manual.get(m.person_id, 0)
+        rows.append({"pk": m.pk, "name": m.name, "branch": m.party_branch, "grid": m.grid.name,
+                     "activities": a.get("n", 0), "hours": round(minutes / 60, 1), "posts": claims.get(m.pk, 0)})
     unit_claims = PostClaim.objects.filter(unit=unit, claimed_at__gte=since, claimed_at__lt=until).count()
     return {"unit": unit, "year": year, "quarter": quarter, "rows": rows, "unit_posts": unit_claims,
             "pairings": list(unit.pairings.select_related("place"))}
+
+
+def member_quarterly_report(member, *, year: int, quarter: int) -> dict:
+    """What one registered party member did in a quarter, itemised for their employer:
+    each activity attended (date, title, place, verified minutes; by the activity's start),
+    each entry of hours by hand (date served, minutes, reason) and each post claimed in
+    the quarter (claimed on, done on). Three queries at most, whatever the number of items;
+    a member without an account has only posts."""
+    since, until = quarter_bounds(year, quarter)
+    activities, manual = [], []
+    if member.person_id:
+        for p in (Participation.objects.filter(person_id=member.person_id, status=Participation.Status.ATTENDED,
+                                               activity__starts_at__gte=since, activity__starts_at__lt=until)
+                  .select_related("activity", "activity__place")
+                  .order_by("activity__starts_at", "id")):
+            a = p.activity
+            activities.append({"date": timezone.localtime(a.starts_at).date(), "title": a.title,
+                               "place": a.place.name, "minutes": p.verified_minutes or 0})
+        for h in (ManualHours.objects.filter(person_id=member.person_id, served_on__gte=since.date(),
+                                             served_on__lt=until.date()).order_by("served_on", "id")):
+            manual.append({"date": h.served_on, "minutes": h.minutes, "reason": h.note})
+    claims = [{"claimed_on": timezone.localtime(c.claimed_at).date(), "post": c.post.title, "grid": c.post.grid.name,
+               "done_on": timezone.localtime(c.done_at).date() if c.done_at else None}
+              for c in (PostClaim.objects.filter(member=member, claimed_at__gte=since, claimed_at__lt=until)
+                        .select_related("post", "post__grid").order_by("claimed_at", "id"))]
+    activity_minutes = sum(a["minutes"] for a in activities)
+    manual_minutes = sum(h["minutes"] for h in manual)
+    return {"member": member, "year": year, "quarter": quarter, "activities": activities, "manual": manual,
+            "claims": claims, "activity_minutes": activity_minutes, "manual_minutes": manual_minutes,
+            "hours": round((activity_minutes + manual_minutes) / 60, 1),
+            "posts_claimed": len(claims), "posts_done": sum(1 for c in claims if c["done_on"])}
 
 
 def posts_by_grid(under: str) -> list[dict]:

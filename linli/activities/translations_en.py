@@ -428,4 +428,17 @@ TRANSLATIONS = {
     "（关爱标签任一即可，其余须同时满足）": "(any one of the care tags; the rest all apply)",
     "本活动仅面向%(who)s，您不在报名范围内，无法报名。": "This activity is only for %(who)s; you are not among them, so you cannot sign up.",
     "本活动仅面向%(place)s的居民，您不在报名范围内，无法报名。": "This activity is only for residents of %(place)s; you are not among them, so you cannot sign up.",
+    # per-member quarterly report (issue 14 §3)
+    "%(name)s %(year)s年第%(q)s季度到社区报到服务情况": "%(name)s: community service report, Q%(q)s %(year)s",
+    "季度": "Quarter",
+    "第%(q)s季度": "Q%(q)s",
+    "日期": "Date",
+    "核定时长（分钟）": "Verified minutes",
+    "本季度没有参加活动。": "No activities attended this quarter.",
+    "认领日期": "Claimed on",
+    "完成日期": "Done on",
+    "已完成岗位": "Posts done",
+    "合计": "Total",
+    "合计：参加活动 %(a)s 次，服务时长 %(h)s 小时，认领岗位 %(c)s 个，已完成 %(d)s 个": "Total: %(a)s activities, %(h)s hours of service, %(c)s posts claimed, %(d)s done",
+    "季度服务报告": "Quarterly service report",
 }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_double as vd, views_volunteers as vv
+from . import views, views_double as vd, views_reports as vr, views_volunteers as vv
 
 app_name = "activities"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("activities/units/members/new/", vd.member_new, name="member_new"),
     path("activities/units/liaison/", vv.unit_liaison, name="unit_liaison"),
     path("activities/units/<int:pk>/report/", views.unit_report, name="unit_report"),
+    path("activities/members/<int:pk>/report/", vr.member_report, name="member_report"),
     path("activities/volunteer/", vv.profile, name="volunteer_profile"),
     path("activities/volunteers/", vv.volunteer_search, name="volunteers"),
     path("activities/volunteers/<int:pk>/phone/", vv.volunteer_phone, name="volunteer_phone"),

@@ -381,6 +381,17 @@ def unit_report(request, pk: int):
 
 
 def _report_xlsx(report):
+    title = f"{report['year']}Q{report['quarter']}"
+    rows = [[_("%(unit)s %(year)s年第%(q)s季度在职党员到社区报到服务情况") % {
+        "unit": report["unit"].name, "year": report["year"], "q": report["quarter"]}],
+        [_("姓名"), _("所在党支部"), _("服务网格"), _("参加活动"), _("服务时长（小时）"), _("认领岗位")]]
+    rows += [[r["name"], r["branch"], r["grid"], r["activities"], r["hours"], r["posts"]] for r in report["rows"]]
+    rows.append([_("单位认领岗位"), report["unit_posts"]])
+    return xlsx_response(title, rows, f"unit-{report['unit'].pk}-{title}.xlsx")
+
+
+def xlsx_response(sheet_title: str, rows, filename: str):
+    """One sheet of rows as an xlsx download (the quarterly reports, per unit and per member)."""
     import io
 
     from django.http import HttpResponse
@@ -388,16 +399,12 @@ def _report_xlsx(report):
 
     wb = Workbook()
     ws = wb.active
-    ws.title = f"{report['year']}Q{report['quarter']}"
-    ws.append([_("%(unit)s %(year)s年第%(q)s季度在职党员到社区报到服务情况") % {
-        "unit": report["unit"].name, "year": report["year"], "q": report["quarter"]}])
-    ws.append([_("姓名"), _("所在党支部"), _("服务网格"), _("参加活动"), _("服务时长（小时）"), _("认领岗位")])
-    for r in report["rows"]:
-        ws.append([r["name"], r["branch"], r["grid"], r["activities"], r["hours"], r["posts"]])
-    ws.append([_("单位认领岗位"), report["unit_posts"]])
+    ws.title = sheet_title
+    for row in rows:
+        ws.append(list(row))
     out = io.BytesIO()
     wb.save(out)
     response = HttpResponse(out.getvalue(),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="unit-{report["unit"].pk}-{ws.title}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
