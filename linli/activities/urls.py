@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_double as vd, views_volunteers as vv
+from . import views, views_double as vd, views_staff_hours as vh, views_volunteers as vv
 
 app_name = "activities"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("activities/units/liaison/", vv.unit_liaison, name="unit_liaison"),
     path("activities/units/<int:pk>/report/", views.unit_report, name="unit_report"),
     path("activities/volunteer/", vv.profile, name="volunteer_profile"),
+    path("activities/volunteers/hours/", vh.manual_hours, name="manual_hours"),
     path("activities/volunteers/", vv.volunteer_search, name="volunteers"),
     path("activities/volunteers/<int:pk>/phone/", vv.volunteer_phone, name="volunteer_phone"),
     path("activities/teams/", vv.teams, name="teams"),
@@ -34,6 +35,7 @@ urlpatterns = [
     path("activities/claims/<int:pk>/done/", vv.claim_done, name="claim_done"),
     path("activities/<int:pk>/", views.detail, name="detail"),
     path("activities/<int:pk>/manage/", views.manage, name="manage"),
+    path("activities/<int:pk>/manage/priority/", vh.set_priority, name="set_priority"),
     path("activities/<int:pk>/scan/", views.scanner, name="scanner"),
     path("activities/<int:pk>/code/", views.venue_code, name="venue_code"),
     path("activities/<int:pk>/<str:action>/", views.act, name="act"),
