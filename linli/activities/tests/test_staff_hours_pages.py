@@ -219,3 +219,15 @@ def test_manage_page_priority_form_in_english(client, city, residents, organiser
     client.force_login(organiser)
     page = text(client.get(f"/activities/{a.pk}/manage/", HTTP_ACCEPT_LANGUAGE="en"))
     assert "Move on the waiting list" in page and "Priority" in page
+
+
+def test_the_service_itself_refuses_a_person_of_another_community(city):
+    from linli.core.errors import Invalid
+
+    other = place_services.create_place(actor=SYSTEM, parent_id=city.street.pk, kind_code="community", name="外社区")
+    outsider, _phone = resident_with_phone(city, "刘外人", other)
+    with pytest.raises(Invalid) as exc:
+        services.add_manual_hours(actor=city.person("community_worker"), person_id=outsider.pk,
+                                  community_id=city.community.pk, minutes=30, served_on=timezone.localdate(),
+                                  reason="值守")
+    assert exc.value.code == "not_of_community" and not ManualHours.objects.exists()
