@@ -382,3 +382,29 @@ def top_units(*, under: str, since, until, n: int = 5) -> dict:
              "done": (claims.get(i) or {}).get("done", 0)} for i in ids if i in names]
     return {"by_hours": sorted([r for r in rows if r["minutes"]], key=lambda r: (-r["minutes"], r["name"]))[:n],
             "by_posts": sorted([r for r in rows if r["claimed"]], key=lambda r: (-r["claimed"], r["name"]))[:n]}
+
+
+def people_in(community, *, query: str, limit: int = 20) -> list:
+    """People of a community (living there or holding a role there) whose name or full
+    mobile number matches `query`: whom staff may record manual hours for. The same rule
+    as points' manual award page, without its point accounts (feature apps do not import
+    each other)."""
+    from linli.accounts.models import RoleAssignment, User
+    from linli.core import pii
+
+    query = (query or "").strip()
+    if not query:
+        return []
+    members = (Q(resident__path__startswith=community.path)
+               | Q(pk__in=RoleAssignment.objects.filter(is_active=True, place__path__startswith=community.path)
+                   .values("user_id")))
+    match = Q(display_name__icontains=query)
+    if query.isdigit() and len(query) == 11:
+        match |= Q(phone_hash=pii.lookup_hash(query))
+    return list(User.objects.filter(members, match, is_active=True).order_by("display_name", "id")[:limit])
+
+
+def manual_hours_in(community, *, limit: int = 30):
+    """The latest manual hours recorded in a community, newest first."""
+    return (ManualHours.objects.filter(community=community).select_related("person", "actor")
+            .order_by("-id")[:limit])

@@ -656,6 +656,16 @@ def answer_correction(*, actor, correction_id: int, accept: bool, answer: str = 
 
 
 @transaction.atomic
+def _of_community(person_id, community) -> bool:
+    """Manual hours are certified by the community where the person lives or holds a role."""
+    from linli.accounts.models import User
+
+    from .volunteers import belongs_to
+
+    person = User.objects.filter(pk=person_id, is_active=True).select_related("resident").first()
+    return person is not None and belongs_to(person, community.path)
+
+
 def add_manual_hours(*, actor, person_id: int, community_id: int, minutes: int, served_on, reason: str
                      ) -> ManualHours:
     community = Place.objects.filter(pk=community_id, kind__code="community").first()
@@ -666,6 +676,8 @@ def add_manual_hours(*, actor, person_id: int, community_id: int, minutes: int, 
         raise Invalid(_("服务时长须为 1 至 1440 分钟"), code="minutes_range", field="minutes")
     if not (reason or "").strip():
         raise Invalid(_("手工登记时长须填写理由"), code="reason_required", field="reason")
+    if not _of_community(person_id, community):
+        raise Invalid(_("请先选择本社区的居民"), code="not_of_community", field="person_id")
     return record(ManualHours, actor=actor, kind="manual_hours", path=community.path, note=reason.strip(),
                   person_id=person_id, community=community, minutes=minutes, served_on=served_on,
                   data={"minutes": minutes}, audit_action="activities.manual_hours")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_double as vd, views_reports as vr, views_volunteers as vv
+from . import views, views_double as vd, views_reports as vr, views_staff_hours as vh, views_volunteers as vv
 
 app_name = "activities"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("activities/units/<int:pk>/report/", views.unit_report, name="unit_report"),
     path("activities/members/<int:pk>/report/", vr.member_report, name="member_report"),
     path("activities/volunteer/", vv.profile, name="volunteer_profile"),
+    path("activities/volunteers/hours/", vh.manual_hours, name="manual_hours"),
     path("activities/volunteers/", vv.volunteer_search, name="volunteers"),
     path("activities/volunteers/<int:pk>/phone/", vv.volunteer_phone, name="volunteer_phone"),
     path("activities/teams/", vv.teams, name="teams"),
@@ -35,6 +36,7 @@ urlpatterns = [
     path("activities/claims/<int:pk>/done/", vv.claim_done, name="claim_done"),
     path("activities/<int:pk>/", views.detail, name="detail"),
     path("activities/<int:pk>/manage/", views.manage, name="manage"),
+    path("activities/<int:pk>/manage/priority/", vh.set_priority, name="set_priority"),
     path("activities/<int:pk>/scan/", views.scanner, name="scanner"),
     path("activities/<int:pk>/code/", views.venue_code, name="venue_code"),
     path("activities/<int:pk>/<str:action>/", views.act, name="act"),
