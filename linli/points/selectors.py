@@ -46,12 +46,14 @@ def redemptions(actor, *, status: str | None = None):
 
 def ranking(*, under: str, since, until, level_depth: int | None = None, level_kind: str | None = None,
             limit: int = 20) -> list[dict]:
-    """People by points earned (awards and manual awards) in a period, under a place; or,
+    """People by points earned (awards and manual awards, net of their reversals: a reversal
+    counts on the day it was made, under the original's path) in a period, under a place; or,
     with `level_depth`, places at that depth (compounds, grids) by the points their people
     earned there; with `level_kind` as well, only places of that kind (points earned above
     that level, or in a place of another kind at that depth, are no compound's or grid's)."""
-    earned = (PointEntry.objects.filter(account__kind=PointAccount.Kind.PERSON, amount__gt=0,
-                                        transfer__kind__in=[PointTransfer.Kind.AWARD, PointTransfer.Kind.MANUAL],
+    earned = (PointEntry.objects.filter(account__kind=PointAccount.Kind.PERSON,
+                                        transfer__kind__in=[PointTransfer.Kind.AWARD, PointTransfer.Kind.MANUAL,
+                                                            PointTransfer.Kind.REVERSAL],
                                         transfer__path__startswith=under, at__gte=since, at__lt=until))
     if level_depth:
         places = earned.annotate(place=Substr("transfer__path", 1, level_depth * 4))
@@ -59,10 +61,11 @@ def ranking(*, under: str, since, until, level_depth: int | None = None, level_k
             places = places.filter(place__in=Place.objects.filter(path__startswith=under, kind__code=level_kind,
                                                                   depth=level_depth).values("path"))
         rows = (places.values("place")
-                .annotate(points=Sum("amount"), people=Count("account", distinct=True)).order_by("-points", "place")[:limit])
+                .annotate(points=Sum("amount"), people=Count("account", distinct=True)).filter(points__gt=0)
+                .order_by("-points", "place")[:limit])
         return list(rows)
     rows = (earned.values("account__owner", "account__owner__display_name")
-            .annotate(points=Sum("amount")).order_by("-points", "account__owner")[:limit])
+            .annotate(points=Sum("amount")).filter(points__gt=0).order_by("-points", "account__owner")[:limit])
     return list(rows)
 
 

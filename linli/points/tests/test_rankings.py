@@ -193,3 +193,14 @@ def test_the_monthly_cap_holds_and_opens_again_when_the_month_turns(city, reside
     # The figures the staff's rules page shows for February: 25 points, one person.
     (row,) = selectors.rules_of(city.community, now=at_local(2026, 2, 28, 14))
     assert row.pk == rule.pk and (row.month_points, row.month_people) == (25, 1)
+
+
+def test_a_reversed_award_no_longer_ranks(client, city, earned, staff):
+    """张三's 50 are taken back: nothing left, he and his compound leave the rankings."""
+    award = Award.objects.get(person=earned["zhang"])
+    services.reverse_transfer(actor=staff, transfer_id=award.transfer_id, reason="重复登记")
+    client.force_login(staff)
+    grid = client.get(f"/points/rankings/?under={city.grid.pk}&days=30").content.decode()
+    assert people_of(grid) == [("李大妈", 30), ("李大爷", 25)]
+    in_grid = client.get(f"/points/rankings/?under={city.grid.pk}&level=compound").content.decode()
+    assert places_of(in_grid) == [("汉都华府二期", 55, 2)]
