@@ -44,20 +44,50 @@ def redemptions(actor, *, status: str | None = None):
     return qs.order_by("-id")
 
 
-def ranking(*, under: str, since, until, level_depth: int | None = None, limit: int = 20) -> list[dict]:
-    """People by points earned (awards and manual awards, net of reversals) in a period,
-    under a place; or, with `level_depth`, places at that depth (compounds, grids)
-    by the points their people earned there."""
-    earned = (PointEntry.objects.filter(account__kind=PointAccount.Kind.PERSON, amount__gt=0,
-                                        transfer__kind__in=[PointTransfer.Kind.AWARD, PointTransfer.Kind.MANUAL],
+def ranking(*, under: str, since, until, level_depth: int | None = None, level_kind: str | None = None,
+            limit: int = 20) -> list[dict]:
+    """People by points earned (awards and manual awards, net of their reversals: a reversal
+    counts on the day it was made, under the original's path) in a period, under a place; or,
+    with `level_depth`, places at that depth (compounds, grids) by the points their people
+    earned there; with `level_kind` as well, only places of that kind (points earned above
+    that level, or in a place of another kind at that depth, are no compound's or grid's)."""
+    earned = (PointEntry.objects.filter(account__kind=PointAccount.Kind.PERSON,
+                                        transfer__kind__in=[PointTransfer.Kind.AWARD, PointTransfer.Kind.MANUAL,
+                                                            PointTransfer.Kind.REVERSAL],
                                         transfer__path__startswith=under, at__gte=since, at__lt=until))
     if level_depth:
-        rows = (earned.annotate(place=Substr("transfer__path", 1, level_depth * 4)).values("place")
-                .annotate(points=Sum("amount"), people=Count("account", distinct=True)).order_by("-points")[:limit])
+        places = earned.annotate(place=Substr("transfer__path", 1, level_depth * 4))
+        if level_kind:
+            places = places.filter(place__in=Place.objects.filter(path__startswith=under, kind__code=level_kind,
+                                                                  depth=level_depth).values("path"))
+        rows = (places.values("place")
+                .annotate(points=Sum("amount"), people=Count("account", distinct=True)).filter(points__gt=0)
+                .order_by("-points", "place")[:limit])
         return list(rows)
     rows = (earned.values("account__owner", "account__owner__display_name")
-            .annotate(points=Sum("amount")).order_by("-points", "account__owner")[:limit])
+            .annotate(points=Sum("amount")).filter(points__gt=0).order_by("-points", "account__owner")[:limit])
     return list(rows)
+
+
+RANKED_KINDS = ("street", "community", "grid", "compound")
+
+
+def ranking_places(user, *, limit: int = 200) -> list[Place]:
+    """The places whose rankings `user` may see: the compound, grid and community they live
+    in or hold a role at or under, and every street, community,
+    grid and compound in their points.manage scope. Two queries (and the scope read)."""
+    from linli.accounts.models import RoleAssignment
+    from linli.core.paths import ancestors_paths
+
+    paths = list(RoleAssignment.objects.filter(user=user, is_active=True, place__isnull=False)
+                 .values_list("place__path", flat=True))
+    resident = getattr(user, "resident", None)
+    if resident is not None:
+        paths.append(resident.path)
+    own = {a for p in paths for a in [*ancestors_paths(p), p]}
+    managed = scoped(user, Place.objects.filter(kind__code__in=RANKED_KINDS), Verb.POINTS_MANAGE).values("pk")
+    return list(Place.objects.filter(Q(path__in=own, kind__code__in=RANKED_KINDS[1:]) | Q(pk__in=managed))
+                .select_related("kind").order_by("path")[:limit])
 
 
 def figures(*, under: str, since, until) -> dict:

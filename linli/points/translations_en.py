@@ -212,4 +212,7 @@ TRANSLATIONS = {
     "「%(good)s」已领取（领取码 %(code)s）": "“%(good)s” was handed over (code %(code)s)",
     "您兑换的「%(good)s」已被取消，%(points)s 积分已退回。原因：%(reason)s": "Your redemption of “%(good)s” was cancelled and %(points)s points returned. Reason: %(reason)s",
     "您兑换的「%(good)s」超过保留期限未领取，%(points)s 积分已退回": "Your redemption of “%(good)s” was not collected in time; %(points)s points returned",
+    # Rankings per compound, grid and community over a period (h-rank)
+    "自定义": "Custom",
+    "时间段最长一年": "The period is at most a year",
 }

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from linli.accounts.roles import Verb
-from linli.accounts.scope import prefixes, scoped
+from linli.accounts.scope import prefixes
 from linli.accounts.views import error_page, render_page
 from linli.core.errors import DomainError, NotFound
 from linli.core.paths import ancestors_paths
@@ -112,32 +114,65 @@ def counter(request):
 LEVELS = {"compound": "小区", "grid": "网格", "community": "社区"}
 
 
+class PeriodForm(forms.Form):
+    """A ranking's period: one of the fixed choices, or from/to dates (both days included,
+    from ≤ to, at most a year)."""
+
+    days = forms.TypedChoiceField(choices=[("30", "30"), ("90", "90"), ("365", "365"), ("", "")], required=False)
+    start = forms.DateField(label=_l("从"), required=False)
+    end = forms.DateField(label=_l("到"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and not end:
+            self.add_error("end", _("请填写结束日期"))
+        elif end and not start:
+            self.add_error("start", _("请填写开始日期"))
+        elif start and end and start > end:
+            self.add_error("end", _("结束日期不能早于开始日期"))
+        elif start and end and (end - start).days > 365:
+            self.add_error("end", _("时间段最长一年"))
+        return data
+
+    def span(self):
+        """[since, until): the first day's local midnight to the midnight after the last day."""
+        tz = timezone.get_current_timezone()
+        start, end = self.cleaned_data["start"], self.cleaned_data["end"]
+        return (dt.datetime.combine(start, dt.time.min, tzinfo=tz),
+                dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
+
+
 @never_cache
 @login_required
 @require_GET
 def rankings(request):
-    """Who earned most in a period under a place; and places at one level by points earned."""
-    communities = _home_communities(request.user)
-    staff_places = list(scoped(request.user, Place.objects.filter(kind__code__in=["street", "community"]),
-                               Verb.POINTS_MANAGE).order_by("path")[:50])
-    choices = {p.pk: p for p in [*staff_places, *communities]}
+    """Who earned most in a period within a compound, grid, community (or street); and the
+    places one level down by points earned. The period: the last 30/90/365 days, or from/to
+    dates (at most a year)."""
+    choices = {p.pk: p for p in selectors.ranking_places(request.user)}
     try:
-        under = choices[int(request.GET["under"])] if request.GET.get("under") else next(iter(choices.values()))
+        under = choices[int(request.GET["under"])] if request.GET.get("under") else next(
+            (p for p in choices.values() if p.kind.code == "community"), next(iter(choices.values())))
     except (KeyError, ValueError, StopIteration):
         return error_page(request, NotFound(_("未找到该记录，或不在您的管辖范围内"), code="not_found"))
-    try:
-        days = max(1, min(int(request.GET.get("days") or 30), 3660))
-    except ValueError:
-        days = 30
-    until = timezone.now()
-    since = until - dt.timedelta(days=days)
+    period = PeriodForm(request.GET or None)
+    days, since, until = 30, None, timezone.now()
+    if period.is_bound and period.is_valid() and period.cleaned_data["start"]:
+        since, until = period.span()
+        days = 0
+    elif period.is_bound and period.is_valid() and period.cleaned_data["days"]:
+        days = int(period.cleaned_data["days"])
+    if since is None:
+        since = until - dt.timedelta(days=days)
     level = request.GET.get("level") if request.GET.get("level") in LEVELS else "compound"
     depth = None
     sample = Place.objects.filter(path__startswith=under.path, kind__code=level).only("depth").first()
     if sample is not None:
         depth = sample.depth
     people = selectors.ranking(under=under.path, since=since, until=until)
-    places = selectors.ranking(under=under.path, since=since, until=until, level_depth=depth) if depth else []
+    places = selectors.ranking(under=under.path, since=since, until=until, level_depth=depth,
+                                level_kind=level) if depth else []
     flows = selectors.flows_by_place(under=under.path, depth=under.depth + 1, since=since, until=until)
     names = dict(Place.objects.filter(path__in=[r["place"] for r in [*places, *flows]]).values_list("path", "name"))
     for r in places:
@@ -146,6 +181,6 @@ def rankings(request):
         r["name"] = names.get(r["place"], r["place"])
         r["here"] = r["place"] == under.path
     return render_page(request, "points/rankings.html", {
-        "choices": list(choices.values()), "under": under, "days": days, "people": people, "places": places,
+        "choices": list(choices.values()), "under": under, "days": days, "period": period, "people": people, "places": places,
         "level": level, "levels": LEVELS, "figures": selectors.figures(under=under.path, since=since, until=until),
         "flows": flows, "by_good": selectors.redemptions_by_good(under=under.path, since=since, until=until)})
