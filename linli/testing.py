@@ -416,3 +416,21 @@ def block_the_outside(page) -> list[str]:
 
     page.route("**/*", handle)
     return outside
+
+
+@contextmanager
+def app_english(translations: dict):
+    """An app's declared English (`translations_en.TRANSLATIONS`) in the running catalogue for
+    the block, as the regenerated catalogue will have it, so a branch's pages can be checked
+    in English before the lead runs `make messages`. Entries the catalogue has are left alone."""
+    from django.utils.translation import trans_real
+
+    catalog = trans_real.translation("en")._catalog
+    added = {k: v for k, v in translations.items() if isinstance(k, str) and k not in catalog}
+    first = catalog._catalogs[0]
+    first.update(added)
+    try:
+        yield
+    finally:
+        for key in added:
+            first.pop(key, None)

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from linli.activities import services
 from linli.core.actors import SYSTEM
+from linli.testing import app_english
 
 
 def make_activity(city, *, capacity=2, place=None, starts_in=timedelta(days=2), hours=2, **kw):
@@ -22,3 +23,12 @@ def residents(city):
 @pytest.fixture
 def organiser(city):
     return city.user_with("community_worker", at=city.community, name="社区干事")
+
+
+@pytest.fixture
+def english():
+    """This app's declared English in the running catalogue for one test (linli.testing.app_english)."""
+    from linli.activities.translations_en import TRANSLATIONS
+
+    with app_english(TRANSLATIONS):
+        yield

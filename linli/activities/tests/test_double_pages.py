@@ -17,21 +17,6 @@ def page(client, user, url, data=None, **extra):
     return client.post(url, data, **extra) if data is not None else client.get(url, **extra)
 
 
-@pytest.fixture
-def english():
-    """This app's declared English in the running catalogue for one test (as the merged
-    catalogue will have it); entries the catalogue already has are left alone."""
-    from django.utils.translation import trans_real
-
-    from linli.activities.translations_en import TRANSLATIONS
-
-    catalog = trans_real.translation("en")._catalog
-    added = {k: v for k, v in TRANSLATIONS.items() if isinstance(k, str) and k not in catalog}
-    first = catalog._catalogs[0]
-    first.update(added)
-    yield
-    for key in added:
-        first.pop(key, None)
 
 
 def test_staff_registers_a_unit_and_it_is_linked_from_the_units_page(client, city):

@@ -18,7 +18,6 @@ from linli.core.actors import SYSTEM
 from linli.testing import same_queries
 
 from .conftest import make_activity
-from .test_double_pages import english  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 

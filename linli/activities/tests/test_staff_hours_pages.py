@@ -34,21 +34,6 @@ def field_errors(html: str, field: str) -> list[str]:
     return re.findall(r"<li>(.*?)</li>", block.group(0))
 
 
-@pytest.fixture
-def english():
-    """Our English entries in the loaded catalogue (until the lead regenerates it), as in
-    test_double_pages; entries the catalogue already has are left alone."""
-    from django.utils.translation import trans_real
-
-    from linli.activities.translations_en import TRANSLATIONS
-
-    catalog = trans_real.translation("en")._catalog
-    added = {k: v for k, v in TRANSLATIONS.items() if isinstance(k, str) and k not in catalog}
-    first = catalog._catalogs[0]
-    first.update(added)
-    yield
-    for key in added:
-        first.pop(key, None)
 
 
 def resident_with_phone(city, name, at):

@@ -4,6 +4,7 @@ from linli.core.actors import SYSTEM
 from linli.places import services as place_services
 from linli.points import services
 from linli.points.models import EarningRule
+from linli.testing import app_english
 
 
 @pytest.fixture
@@ -46,17 +47,8 @@ def give(person, community, points, reason="测试发放"):
 
 @pytest.fixture
 def english():
-    """The English this app declares (`translations_en.py`) in the running catalogue for one
-    test, as the catalogue the lead regenerates at the merge will have it, so pages can be
-    checked in English before that. Entries the catalogue has already are left alone."""
-    from django.utils.translation import trans_real
-
+    """This app's declared English in the running catalogue for one test (linli.testing.app_english)."""
     from linli.points.translations_en import TRANSLATIONS
 
-    catalog = trans_real.translation("en")._catalog
-    added = {k: v for k, v in TRANSLATIONS.items() if isinstance(k, str) and k not in catalog}
-    first = catalog._catalogs[0]
-    first.update(added)
-    yield
-    for key in added:
-        first.pop(key, None)
+    with app_english(TRANSLATIONS):
+        yield
