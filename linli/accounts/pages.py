@@ -11,7 +11,9 @@ from __future__ import annotations
 from django import forms
 from django.shortcuts import render
 
-from linli.core.errors import DomainError
+from django.utils.translation import gettext_lazy as _
+
+from linli.core.errors import DomainError, NotFound
 
 
 def render_page(request, template: str, context: dict | None = None, status: int = 200):
@@ -35,3 +37,15 @@ def add_domain_errors(form: forms.Form, exc: DomainError, *, aliases: dict | Non
             field = field.split(".", 1)[0]
         field = aliases.get(field, field)
         form.add_error(field if field in form.fields else None, error["message"])
+
+
+def chosen_community(request, communities: list):
+    """The community a staff page is about, among `communities` (those the viewer may act in):
+    `?community=` or the posted form's, else the first. Returns (chosen, communities); NotFound
+    when there is none or the one asked for is not among them."""
+    wanted = request.GET.get("community") or request.POST.get("community")
+    chosen = (next((c for c in communities if str(c.pk) == str(wanted)), None) if wanted
+              else (communities[0] if communities else None))
+    if chosen is None:
+        raise NotFound(_("未找到该记录，或不在您的管辖范围内"), code="not_found")
+    return chosen, communities

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from linli.accounts.pages import add_domain_errors, error_page, render_page
+from linli.accounts.pages import add_domain_errors, chosen_community, error_page, render_page
 from linli.accounts.roles import Verb
 from linli.accounts.scope import get_scoped, scoped
 from linli.core.errors import DomainError, Invalid, NotFound
@@ -38,18 +38,10 @@ def _not_found():
 
 
 def _community(request):
-    """The community the page is about (`?community=`, else the first in reach) and the list
-    to choose from; NotFound when the user manages volunteers in none or asked for one outside."""
-    communities = list(scoped(request.user, Place.objects.filter(kind__code="community"), Verb.VOLUNTEER_MANAGE)
-                       .order_by("path")[:200])
-    wanted = request.GET.get("community") or request.POST.get("community")
-    if wanted:
-        chosen = next((c for c in communities if str(c.pk) == str(wanted)), None)
-    else:
-        chosen = communities[0] if communities else None
-    if chosen is None:
-        raise _not_found()
-    return chosen, communities
+    """The community the page is about, among those where the user manages volunteers."""
+    return chosen_community(request, list(
+        scoped(request.user, Place.objects.filter(kind__code="community"), Verb.VOLUNTEER_MANAGE)
+        .order_by("path")[:200]))
 
 
 class ManualHoursForm(forms.Form):

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from linli.accounts.pages import error_page, render_page
+from linli.accounts.pages import chosen_community, error_page, render_page
 from linli.accounts.roles import Verb
 from linli.accounts.scope import get_scoped
 from linli.core.errors import DomainError, NotFound
@@ -41,13 +41,7 @@ def _int(value):
 
 
 def _community(request):
-    communities = selectors.managed_communities(request.user)
-    wanted = request.GET.get("community") or request.POST.get("community")
-    chosen = (next((c for c in communities if str(c.pk) == str(wanted)), None) if wanted
-              else (communities[0] if communities else None))
-    if chosen is None:
-        raise _not_found()
-    return chosen, communities
+    return chosen_community(request, selectors.managed_communities(request.user))
 
 
 @never_cache

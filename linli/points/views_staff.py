@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from linli.accounts.pages import add_domain_errors, error_page, render_page
+from linli.accounts.pages import add_domain_errors, chosen_community, error_page, render_page
 from linli.accounts.roles import Verb
 from linli.accounts.scope import get_scoped
 from linli.core.errors import DomainError, Invalid, NotFound
@@ -37,17 +37,8 @@ def _not_found():
 
 
 def _community(request):
-    """The community a staff page is about (`?community=`, else the first in reach) and the
-    list to choose from; NotFound when the user manages none or asked for one outside."""
-    communities = selectors.managed_communities(request.user)
-    wanted = request.GET.get("community") or request.POST.get("community")
-    if wanted:
-        chosen = next((c for c in communities if str(c.pk) == str(wanted)), None)
-    else:
-        chosen = communities[0] if communities else None
-    if chosen is None:
-        raise _not_found()
-    return chosen, communities
+    """The community a staff page is about, among those the user manages (accounts.pages)."""
+    return chosen_community(request, selectors.managed_communities(request.user))
 
 
 def _url(name: str, community, *args) -> str:
