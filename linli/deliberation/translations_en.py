@@ -488,4 +488,65 @@ TRANSLATIONS = {
     "暂无异议": "No objections",
     "表决“%(title)s”收到异议，请答复": "An objection to the vote “%(title)s” awaits your answer",
     "您对表决“%(title)s”的异议已答复": "Your objection to the vote “%(title)s” has been answered",
+    # the owners' roll import page (views_roll.py, roll_import.py)
+    "业主名册须导入到一个小区": "The owners' roll must be imported into a compound",
+    "填了单元须同时填楼栋": "A unit needs its building",
+    "本小区没有楼栋“%(name)s”": "This compound has no building “%(name)s”",
+    "楼栋“%(building)s”没有单元“%(name)s”": "Building “%(building)s” has no unit “%(name)s”",
+    "本小区没有房屋“%(name)s”（请先导入人口或建立房屋）":
+        "This compound has no dwelling “%(name)s” (import the people or add the dwelling first)",
+    "业主名册": "Owners' roll",
+    "楼栋名称，须与系统中的一致，如 1栋；平房、院落可不填":
+        "The building's name as on record, e.g. 1栋; may be empty for bungalows and courtyards",
+    "可不填；填了须是该楼栋已有的单元": "Optional; if filled, a unit the building already has",
+    "必填，房号或门牌号；须是本小区已有的房屋": "Required: room or door number of a dwelling already on record in the compound",
+    "不动产登记的专有部分面积，平方米，大于0；表决按登记、实测、合同面积依次取用":
+        "Registered exclusive area in square metres, above 0; votes use the registered, else surveyed, "
+        "else contract area",
+    "实测面积，平方米，可不填": "Surveyed area in square metres, optional",
+    "合同（预售）面积，平方米，可不填": "Contract (pre-sale) area in square metres, optional",
+    "必填（建设单位未售的房屋除外）；共有的房屋每位共有人一行":
+        "Required (except for the developer's unsold dwellings); one row per co-owner of a dwelling",
+    "18位居民身份证号（校验位须正确），用于识别同一位业主；加密保存":
+        "18-digit resident ID number (with a correct check digit), to recognise the same owner; stored encrypted",
+    "11位手机号，可不填；加密保存": "11-digit mobile number, optional; stored encrypted",
+    "共有的房屋由共有人指定的投票人姓名，须是这套房屋的业主之一":
+        "For a co-owned dwelling, the name of the voter the co-owners named; must be one of its owners",
+    "建设单位未售出的房屋填“是”，其余留空或填“否”":
+        "“是” (yes) for the developer's unsold dwellings; otherwise empty or “否” (no)",
+    ("import column", "登记面积"): "Registered area",
+    ("import column", "实测面积"): "Surveyed area",
+    ("import column", "合同面积"): "Contract area",
+    ("import column", "业主姓名"): "Owner",
+    ("import column", "指定投票人"): "Named voter",
+    ("import column", "建设单位未售"): "Developer's unsold",
+    "您没有导入业主名册的权限": "You may not import owners' rolls",
+    "请选择小区": "Please choose a compound",
+    "文件不能超过10MB": "The file must not exceed 10 MB",
+    "业主名册导入模板": "Owners' roll import template",
+    "导入业主名册": "Import the owners' roll",
+    "上传小区的业主名册（.xlsx 或 .csv，第一行为列名），每位业主一行，共有的房屋每位共有人一行。系统先检查整个文件，有任何错误都不会导入；同一文件再次导入不会有任何变化，修改后的文件会更新房屋的业主和面积。楼栋、单元和房屋须已在系统中（可先导入人口数据）。":
+        "Upload the compound's owners' roll (.xlsx or .csv, column names in the first row), one row per "
+        "owner and one per co-owner of a shared dwelling. The whole file is checked first and nothing is "
+        "imported if anything is wrong; importing the same file again changes nothing, and an edited file "
+        "updates the dwellings' owners and areas. Buildings, units and dwellings must already be on record "
+        "(import the people first).",
+    "下载业主名册模板": "Download the owners' roll template",
+    "房屋有变化": "Dwellings changed",
+    "房屋未变": "Dwellings unchanged",
+    "新登记业主": "Owners added",
+    "新增产权关系": "Ownerships added",
+    "移除产权关系": "Ownerships removed",
+    "新建产权信息": "Title facts created",
+    "更新产权信息（面积、建设单位、指定投票人）": "Title facts updated (areas, developer, named voter)",
+    "已发布公告的表决使用公告时冻结的名册，不受本次导入影响。":
+        "Votes already announced use the roll frozen at their notice; this import does not change them.",
+    "小区": "Compound",
+    "业主名册（.xlsx 或 .csv）": "Owners' roll (.xlsx or .csv)",
+    "%(n)s 套房屋": "%(n)s dwellings",
+    "将有 %(n)s 套房屋发生变化": "%(n)s dwellings would change",
+    "%(n)s 套房屋有变化": "%(n)s dwellings changed",
+    "%(name)s（%(parent)s）": "%(name)s (%(parent)s)",
+    "公告时按当前业主名册冻结。": "The notice freezes the owners' roll as it stands then. ",
+    "导入或更新业主名册": "Import or update the owners' roll",
 }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_case_topic, views_meetings, views_objections, views_sheet
+from . import views, views_case_topic, views_meetings, views_objections, views_roll, views_sheet
 
 app_name = "deliberation"
 
@@ -22,4 +22,6 @@ urlpatterns = [
     path("deliberation/meetings/<int:meeting_id>/scan/", views_meetings.meeting_scanner, name="meeting_scanner"),
     path("deliberation/meetings/items/<int:item_id>/vote/", views_meetings.item_vote, name="item_vote"),
     path("deliberation/figures/", views.figures_page, name="figures"),
+    path("deliberation/roll/import/", views_roll.roll_import_page, name="roll_import"),
+    path("deliberation/roll/import/template.xlsx", views_roll.roll_template, name="roll_template"),
 ]
