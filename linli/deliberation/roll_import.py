@@ -262,10 +262,10 @@ def _check(compound: Place, rows: list[dict], report: RollReport) -> dict:
         entry["owners"].append({"name": name[:50], "id": number, "phone": phone})
         named = _text(row.get(NAMED, ""))
         if named:
-            entry["named"] = named
+            entry["named"], entry["named_row"] = named, row[ROW_KEY]
     for entry in plan.values():
         if entry["named"] and entry["named"] not in [o["name"] for o in entry["owners"]]:
-            err({ROW_KEY: entry["row"]}, NAMED, _("指定投票人须是这套房屋的业主之一"))
+            err({ROW_KEY: entry["named_row"]}, NAMED, _("指定投票人须是这套房屋的业主之一"))
     report.errors.sort(key=lambda e: e["row"])
     report.dwellings = len(plan)
     return plan
