@@ -210,7 +210,7 @@ def test_only_staff_who_may_import_in_the_compound_may_import_its_roll(estate, c
     assert AuditEntry.objects.get(kind="deliberation.import_roll").actor_id == head.pk
 
 
-def test_the_import_runs_a_fixed_number_of_queries_whatever_the_roll_size(city, django_assert_max_num_queries):
+def test_the_import_runs_a_fixed_number_of_queries_whatever_the_roll_size(city):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
