@@ -538,9 +538,11 @@ TRANSLATIONS = {
     "新增产权关系": "Ownerships added",
     "移除产权关系": "Ownerships removed",
     "新建产权信息": "Title facts created",
-    "更新产权信息（面积、建设单位、指定投票人）": "Title facts updated (areas, developer, named voter)",
-    "已发布公告的表决使用公告时冻结的名册，不受本次导入影响。":
-        "Votes already announced use the roll frozen at their notice; this import does not change them.",
+    "更新产权信息": "Title facts updated",
+    "产权信息指房屋的登记、实测、合同面积，是否建设单位未售，以及共有人指定的投票人。已发布公告的表决使用公告时冻结的名册，不受本次导入影响。":
+        "Title facts are a dwelling's registered, surveyed and contract areas, whether it is the developer's "
+        "unsold dwelling, and the voter its co-owners named. Votes already announced use the roll frozen at "
+        "their notice; this import does not change them.",
     "小区": "Compound",
     "业主名册（.xlsx 或 .csv）": "Owners' roll (.xlsx or .csv)",
     "%(n)s 套房屋": "%(n)s dwellings",
