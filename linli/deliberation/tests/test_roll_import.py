@@ -227,3 +227,21 @@ def test_the_import_runs_a_fixed_number_of_queries_whatever_the_roll_size(city):
 
     small, large = counted(3, "甲苑"), counted(30, "乙苑")
     assert small == large and small[1] < small[0] <= 20, (small, large)
+
+
+def test_the_command_checks_then_imports(estate, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "名册.xlsx"
+    path.write_bytes(xlsx(GOOD_ROWS))
+    out = io.StringIO()
+    call_command("import_owners_roll", str(estate.compound.pk), str(path), "--check", stdout=out)
+    assert "检查通过 checked" in out.getvalue() and "changed 3" in out.getvalue() and not Ownership.objects.exists()
+    call_command("import_owners_roll", str(estate.compound.pk), str(path), stdout=out)
+    assert Ownership.objects.count() == 3
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(xlsx([("1栋", None, 101, -1, "张三", None, None, None, None)]))
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_owners_roll", str(estate.compound.pk), str(bad), stdout=out)
+    assert "第 2 行 row 2 [登记面积]" in out.getvalue()
