@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from linli.accounts.scope import allowed, scoped
+from linli.accounts.scope import allowed, prefixes, scoped
 from linli.accounts.views import error_page, render_page
 from linli.core.errors import DomainError, Forbidden, Invalid
 from linli.places.models import Place
@@ -55,6 +55,7 @@ def home(request):
         "ballots": selectors.my_ballots(request.user)[:30],
         "meetings": scoped(request.user, Meeting.objects.all(), "deliberation.view").order_by("-starts_at")[:20],
         "can_convene": bool(request.user.is_superuser or _convene_places(request.user)),
+        "can_set_rules": bool(request.user.is_superuser or prefixes(request.user, "deliberation.rules")),
     })
 
 
