@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.accounts.scope import scoped
-from linli.core.paths import ancestors_paths
 
 from .models import Attendance, Meeting, Topic, Vote, VoteEvent
 
