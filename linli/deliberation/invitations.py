@@ -34,6 +34,18 @@ def _owned_dwellings():
     return Ownership.objects.exclude(dwelling__title__developer_unsold=True)
 
 
+def invited_owner_ids(meeting: Meeting):
+    """The residents (ids, as a subquery) invited as owners: owners of the dwellings under the
+    chosen buildings, else under the meeting's place. Empty when owners are not invited."""
+    if not meeting.owners_invited:
+        return Resident.objects.none().values("pk")
+    roots = list(meeting.owner_buildings.values_list("path", flat=True)) or [meeting.path]
+    under = Q(pk__in=[])
+    for root in roots:
+        under |= Q(dwelling__place__path__startswith=root)
+    return _owned_dwellings().filter(under).values("owner_id")
+
+
 def invitees(meeting: Meeting):
     """The active users the meeting invites (with or without a resident record)."""
     users = get_user_model().objects.filter(is_active=True)
@@ -43,12 +55,7 @@ def invitees(meeting: Meeting):
     if households:
         q |= Q(resident__household__in=households)
     if meeting.owners_invited:
-        roots = list(meeting.owner_buildings.values_list("path", flat=True)) or [meeting.path]
-        under = Q()
-        for i, root in enumerate(roots):
-            under = Q(dwelling__place__path__startswith=root) if i == 0 else under | Q(
-                dwelling__place__path__startswith=root)
-        q |= Q(resident__in=_owned_dwellings().filter(under).values("owner_id"))
+        q |= Q(resident__in=invited_owner_ids(meeting))
     if organisations:
         q |= Q(pk__in=RoleAssignment.objects.filter(organisation__in=organisations, is_active=True)
                .values("user_id"))

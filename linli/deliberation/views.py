@@ -408,7 +408,13 @@ def meeting_page(request, meeting_id: int):
     from linli.places.models import Resident
 
     signed = set(meeting.attendance.values_list("resident_id", flat=True))
-    sheet = (Resident.objects.filter(path__startswith=meeting.path, lives_here=True).order_by("path", "pk")[:300]
+    # The tick list: everyone living under the place, and the invited owners who live elsewhere.
+    from django.db.models import Q
+
+    from .invitations import invited_owner_ids
+
+    sheet = (Resident.objects.filter(Q(path__startswith=meeting.path, lives_here=True)
+                                     | Q(pk__in=invited_owner_ids(meeting))).order_by("path", "pk")[:300]
              if can_convene else [])
     return render_page(request, "deliberation/meeting.html", {
         "meeting": meeting, "items": meeting.items.select_related("topic", "vote"), "errors": errors,

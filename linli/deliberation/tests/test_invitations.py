@@ -169,3 +169,15 @@ def test_invited_meetings_read_in_constant_queries(cast):
 
     got = same_queries(lambda: selectors_meetings.invited_meetings(User.objects.get(pk=far.pk), limit=50), grow)
     assert len(got) == 6
+
+
+def test_an_invited_owner_living_elsewhere_is_on_the_tick_list(client, cast):
+    owners_meeting = cast.meeting("业主协商会", kind="joint", owners_invited=True)
+    courtyard = cast.meeting("院坝会")
+    client.force_login(cast.worker)
+    page = client.get(f"/deliberation/meetings/{owners_meeting.pk}/").content.decode()
+    assert f'name="resident" value="{cast.far.pk}"' in page and f'value="{cast.tenant.pk}"' in page
+    assert f'name="resident" value="{cast.far.pk}"' not in client.get(
+        f"/deliberation/meetings/{courtyard.pk}/").content.decode()
+    client.post(f"/deliberation/meetings/{owners_meeting.pk}/", {"action": "tick", "resident": [cast.far.pk]})
+    assert owners_meeting.attendance.filter(resident=cast.far).exists()
