@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_case_topic, views_meetings, views_objections, views_roll, views_sheet
+from . import views, views_case_topic, views_meetings, views_objections, views_roll, views_rules, views_sheet
 
 app_name = "deliberation"
 
@@ -21,6 +21,8 @@ urlpatterns = [
     path("deliberation/meetings/new/", views_meetings.new_meeting, name="new_meeting"),
     path("deliberation/meetings/<int:meeting_id>/scan/", views_meetings.meeting_scanner, name="meeting_scanner"),
     path("deliberation/meetings/items/<int:item_id>/vote/", views_meetings.item_vote, name="item_vote"),
+    path("deliberation/meetings/mine/", views_meetings.my_sign_ins, name="my_sign_ins"),
+    path("deliberation/rules/", views_rules.rules_page, name="rules"),
     path("deliberation/figures/", views.figures_page, name="figures"),
     path("deliberation/roll/import/", views_roll.roll_import_page, name="roll_import"),
     path("deliberation/roll/import/template.xlsx", views_roll.roll_template, name="roll_template"),
