@@ -488,7 +488,6 @@ TRANSLATIONS = {
     "暂无异议": "No objections",
     "表决“%(title)s”收到异议，请答复": "An objection to the vote “%(title)s” awaits your answer",
     "您对表决“%(title)s”的异议已答复": "Your objection to the vote “%(title)s” has been answered",
-<<<<<<< HEAD
     # the owners' roll import page (views_roll.py, roll_import.py)
     "业主名册须导入到一个小区": "The owners' roll must be imported into a compound",
     "填了单元须同时填楼栋": "A unit needs its building",
@@ -552,7 +551,6 @@ TRANSLATIONS = {
     "%(name)s（%(parent)s）": "%(name)s (%(parent)s)",
     "公告时按当前业主名册冻结。": "The notice freezes the owners' roll as it stands then. ",
     "导入或更新业主名册": "Import or update the owners' roll",
-=======
     # rules of procedure, invitations, notice lead time, my sign-ins (h-meet)
     '邀请业主': 'Invite owners',
     '邀请以下楼栋的业主': 'Invite the owners of these buildings',
@@ -608,5 +606,4 @@ TRANSLATIONS = {
     '到会业主尚未达到议事规则要求的比例': 'The owners present do not yet reach the quorum of the rules of procedure',
     '查看': 'View',
     '地点': 'Place',
->>>>>>> h-meet
 }
