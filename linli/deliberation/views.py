@@ -56,6 +56,7 @@ def home(request):
         "meetings": scoped(request.user, Meeting.objects.all(), "deliberation.view").order_by("-starts_at")[:20],
         "can_convene": bool(request.user.is_superuser or _convene_places(request.user)),
         "can_set_rules": bool(request.user.is_superuser or prefixes(request.user, "deliberation.rules")),
+        "can_import_roll": bool(request.user.is_superuser or prefixes(request.user, "people.import")),
     })
 
 

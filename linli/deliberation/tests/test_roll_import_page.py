@@ -89,6 +89,14 @@ def test_those_who_may_not_import_see_only_the_refusal(client, city, role, at):
     assert response.status_code == 403 and not Ownership.objects.exists()
 
 
+def test_the_deliberation_home_links_the_page_only_for_those_who_may_import(client, city, head):
+    client.force_login(head)
+    assert 'data-testid="roll-import-link"' in text(client.get("/deliberation/"))
+    client.force_login(city.user_with("grid_worker", at=city.grid))
+    html = text(client.get("/deliberation/"))
+    assert "议事与表决" in html and 'data-testid="roll-import-link"' not in html
+
+
 def test_a_compound_outside_the_users_scope_is_refused_by_the_service(client, city, estate, head):
     other_head = city.user_with("grid_head", at=city.other_grid, name="隔壁网格长")
     client.force_login(other_head)  # may import, but in the other grid only
