@@ -127,3 +127,22 @@ def test_a_case_becoming_a_topic_brings_its_photos(city, lidaye):
     # Copies, not links: the topic keeps its pictures whatever happens to the case's files.
     assert all(p.image.name.startswith("deliberation/topics/") for p in copied)
     assert TopicEvent.objects.get(topic=topic, kind="from_case").data["photos"] == 2
+
+
+def test_the_topics_page_reads_photo_counts_in_constant_queries(city, lidaye, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(lidaye)
+
+    def queries_for(n):
+        while Topic.objects.count() < n:
+            st.propose_topic(actor=lidaye, place_id=city.compound.pk, title=f"议题{Topic.objects.count()}",
+                             images=[png()])
+        client.get("/deliberation/topics/")  # warm per-process caches
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get("/deliberation/topics/").content.decode()
+        assert page.count("1张照片") == n
+        return len(ctx.captured_queries)
+
+    assert queries_for(3) == queries_for(30)
