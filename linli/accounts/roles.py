@@ -42,6 +42,7 @@ class Verb(models.TextChoices):
     DELIBERATION_PROPOSE = "deliberation.propose", _("提出和附议议题")
     DELIBERATION_CONVENE = "deliberation.convene", _("召集会议、组织表决")
     DELIBERATION_SCRUTINISE = "deliberation.scrutinise", _("监票：查看每张选票的选择")
+    DELIBERATION_RULES = "deliberation.rules", _("制定议事规则")
     LISTS_VIEW = "lists.view", _("查看三张清单")
     LISTS_MANAGE = "lists.manage", _("管理清单事项")
     LISTS_APPROVE = "lists.approve", _("立项、取消、重启清单事项")
@@ -69,7 +70,8 @@ ROLE_VERBS: dict[str, frozenset] = {
     Role.STREET_OFFICIAL: _ALL,
     Role.COMMUNITY_SECRETARY: _ALL,
     Role.COMMUNITY_WORKER: _GRID_STAFF | _CASE_WORK | _CONVENE | _LISTS_KEEP | _ORGANISE | {
-        V.PLACE_MANAGE, V.PEOPLE_IMPORT, V.CASE_DISPATCH, V.LISTS_FUND, V.POINTS_MANAGE, V.POINTS_COUNTER},
+        V.PLACE_MANAGE, V.PEOPLE_IMPORT, V.CASE_DISPATCH, V.LISTS_FUND, V.POINTS_MANAGE, V.POINTS_COUNTER,
+        V.DELIBERATION_RULES},
     Role.AREA_HEAD: _GRID_STAFF | _CASE_WORK | _CONVENE | _LISTS_KEEP | _ORGANISE,
     Role.GRID_HEAD: _GRID_STAFF | _CASE_WORK | _CONVENE | _LISTS_KEEP | _ORGANISE | {V.PEOPLE_IMPORT},
     Role.GRID_WORKER: _GRID_STAFF | _CASE_WORK | _CONVENE | _LISTS_KEEP | _ORGANISE,

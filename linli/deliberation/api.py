@@ -205,4 +205,48 @@ def upload_sign_ins(request, scans: list[ScanIn] = Body(..., max_length=500), me
                                          scans=[s.model_dump() for s in scans])
 
 
+class MeetingIn(Schema):
+    place_id: int = Field(..., ge=1, le=MAX_ID)
+    kind: str = Field(..., max_length=16, description="courtyard | weekend | council | joint | owners")
+    title: str = Field(..., max_length=160)
+    starts_at: dt.datetime
+    venue: str = Field("", max_length=120)
+    topic_ids: list[int] = Field(default_factory=list, max_length=50)
+    household_ids: list[int] = Field(default_factory=list, max_length=5000)
+    owners_invited: bool = Field(False, description="邀请业主（所选楼栋的，未选楼栋则为整个地点的）")
+    owner_building_ids: list[int] = Field(default_factory=list, max_length=200)
+    organisation_ids: list[int] = Field(default_factory=list, max_length=50)
+
+
+class MeetingOut(Schema):
+    id: int
+    title: str
+    kind: str
+    status: str
+    starts_at: dt.datetime
+    venue: str
+    owners_invited: bool
+    invitees: int | None = Field(None, description="收到通知的人数")
+
+
+@router.post("/meetings", response={201: MeetingOut, **ERRORS}, summary="筹备会议（邀请住户、业主或单位）")
+def create_meeting(request, payload: MeetingIn):
+    from . import services_meetings
+
+    def create():
+        m = services_meetings.create_meeting(actor=request.user, **payload.model_dump())
+        out = MeetingOut.from_orm(m).model_dump(mode="json")
+        out["invitees"] = services_meetings.invitees(m).count()
+        return out
+
+    return run_idempotent(request, payload.dict(), create)
+
+
+@router.get("/meetings/invited", response={200: list[MeetingOut], **ERRORS}, summary="我受邀参加的会议（已通知、未召开）")
+def invited_meetings(request):
+    from . import selectors_meetings
+
+    return selectors_meetings.invited_meetings(request.user, limit=50)
+
+
 __all__ = ["router", "Vote"]

@@ -13,6 +13,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.history import AppendOnlyError, HistoryEntry
@@ -458,6 +459,13 @@ class Meeting(models.Model):
                                  verbose_name=_("召集人"))
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     invited = models.ManyToManyField("places.Household", blank=True, related_name="+", verbose_name=_("邀请住户"))
+    # Owners invited: every owner of a dwelling under the chosen buildings, or under the whole
+    # place where none is chosen (`invitations.py` holds the one rule).
+    owners_invited = models.BooleanField(_("邀请业主"), default=False)
+    owner_buildings = models.ManyToManyField("places.Place", blank=True, related_name="+",
+                                             verbose_name=_("邀请以下楼栋的业主"))
+    invited_organisations = models.ManyToManyField("accounts.Organisation", blank=True, related_name="+",
+                                                   verbose_name=_("邀请单位"))
     notice_at = models.DateTimeField(_("通知时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -471,7 +479,19 @@ class Meeting(models.Model):
 
     @classmethod
     def extra_scope_q(cls, user, verb):
-        return _ancestor_q(user, "path") if str(verb) == "deliberation.view" else None
+        """Residents see the meetings of the places above their home; the staff of an invited
+        organisation see the meetings that invite it (their notice links there)."""
+        if str(verb) != "deliberation.view":
+            return None
+        from linli.accounts.scope import organisations
+
+        q = _ancestor_q(user, "path")
+        orgs = organisations(user) if user is not None and user.is_authenticated else []
+        if orgs:
+            by_org = models.Q(models.Exists(Meeting.invited_organisations.through.objects.filter(
+                meeting_id=models.OuterRef("pk"), organisation_id__in=orgs)))
+            q = by_org if q is None else q | by_org
+        return q
 
 
 class AgendaItem(models.Model):
@@ -555,3 +575,52 @@ class Objection(models.Model):
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["vote", "elector"], condition=models.Q(status="open"),
                                                name="objection_one_open_per_elector")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules of procedure (议事规则)
+# ---------------------------------------------------------------------------------------------
+
+class ProcedureRules(models.Model):
+    """A place's rules of procedure: the support a topic needs, the days of notice a meeting
+    needs, and an owners' assembly's quorum where the compound asks more than the law's two
+    thirds. A place without a row follows its nearest ancestor's (`selectors_rules.rules_for`),
+    else the defaults below."""
+
+    scope_path_field = "path"
+
+    DEFAULT_SUPPORT = 5
+    DEFAULT_OWNERS_NOTICE_DAYS = 7
+    DEFAULT_OTHER_NOTICE_DAYS = 0
+    LAW_QUORUM = (2, 3)  # Civil Code art. 278: the floor a compound may raise, never lower
+
+    place = models.OneToOneField("places.Place", on_delete=models.CASCADE, related_name="+", verbose_name=_("地点"))
+    path = models.CharField(_("路径"), max_length=255, unique=True)
+    support_threshold = models.PositiveSmallIntegerField(_("附议门槛"), default=DEFAULT_SUPPORT)
+    owners_notice_days = models.PositiveSmallIntegerField(_("业主大会提前通知天数"), default=DEFAULT_OWNERS_NOTICE_DAYS)
+    other_notice_days = models.PositiveSmallIntegerField(_("其他会议提前通知天数"), default=DEFAULT_OTHER_NOTICE_DAYS)
+    assembly_quorum_num = models.PositiveSmallIntegerField(_("业主大会到会门槛分子"), null=True, blank=True)
+    assembly_quorum_den = models.PositiveSmallIntegerField(_("业主大会到会门槛分母"), null=True, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("议事规则")
+        verbose_name_plural = _("议事规则")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(assembly_quorum_num__isnull=True, assembly_quorum_den__isnull=True)
+                           | models.Q(assembly_quorum_num__isnull=False, assembly_quorum_den__gt=0,
+                                      assembly_quorum_num__lte=models.F("assembly_quorum_den"))),
+                name="rules_quorum_fraction"),
+            # Never looser than the law: num/den >= 2/3, cross-multiplied.
+            models.CheckConstraint(
+                condition=(models.Q(assembly_quorum_num__isnull=True)
+                           | models.Q(GreaterThanOrEqual(models.F("assembly_quorum_num") * 3,
+                                                        models.F("assembly_quorum_den") * 2))),
+                name="rules_quorum_at_least_law"),
+            models.CheckConstraint(condition=models.Q(support_threshold__gte=1), name="rules_support_positive"),
+        ]
+
+    def __str__(self):
+        return str(self.place)

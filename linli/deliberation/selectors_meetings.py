@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.accounts.scope import scoped
-from linli.core.paths import ancestors_paths
 
 from .models import Attendance, Meeting, Topic, Vote, VoteEvent
 
@@ -20,21 +19,29 @@ def attendance_by_building(meeting: Meeting) -> list[tuple[str, int]]:
 
 def invited_meetings(actor, *, limit: int = 5) -> list[Meeting]:
     """Meetings the person is invited to whose notice is out and that are not held yet, soonest
-    first: the same rule as `services_meetings.is_invited` (the named households, or, where none
-    is named, everyone living under the meeting's place), as one query for the home page."""
-    from linli.places.models import Resident
+    first: the one rule of `invitations.py` (as `services_meetings.is_invited` and the notice's
+    `invitees`), as one query for the home page (plus one for the person's owned dwellings)."""
+    from .invitations import meetings_q
 
-    rid = getattr(actor, "resident_id", None)
-    me = Resident.objects.filter(pk=rid).values("path", "household_id", "lives_here").first() if rid else None
-    if me is None:
+    if actor is None or not getattr(actor, "is_authenticated", False):
         return []
-    named = Meeting.invited.through.objects.filter(meeting_id=OuterRef("pk"))
-    q = Q(Exists(named.filter(household_id=me["household_id"]))) if me["household_id"] else Q(pk__in=[])
-    if me["lives_here"]:
-        q |= ~Exists(named) & Q(path__in=[*ancestors_paths(me["path"]), me["path"]])
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    return list(Meeting.objects.filter(q, status=Meeting.Status.NOTICE, starts_at__gte=today)
-                .only("id", "title", "starts_at", "venue").order_by("starts_at", "id")[:limit])
+    return list(Meeting.objects.filter(meetings_q(user=actor), status=Meeting.Status.NOTICE, starts_at__gte=today)
+                .select_related("place").only("id", "title", "starts_at", "venue", "kind", "status", "owners_invited", "place__name")
+                .order_by("starts_at", "id")[:limit])
+
+
+def my_sign_ins(actor, *, limit: int = 100) -> list[Attendance]:
+    """The meetings the person signed in to, latest first: the meeting, when they first signed
+    in, how (scan, the printed list, or both) and the building they were counted under. One
+    query."""
+    rid = getattr(actor, "resident_id", None)
+    if not rid:
+        return []
+    return list(Attendance.objects.filter(resident_id=rid).select_related("meeting", "building")
+                .only("id", "first_at", "methods", "building__name", "meeting__id", "meeting__title",
+                      "meeting__kind", "meeting__starts_at", "meeting__venue")
+                .order_by("-first_at", "-id")[:limit])
 
 
 def topics_for(actor, *, under: str | None = None):
@@ -68,8 +75,8 @@ def figures(actor, *, under: str, start, end) -> dict:
 
 
 # Civil Code art. 278: owners holding at least two thirds of the exclusive area and at least two
-# thirds of the owner count take part ("以上" includes exactly two thirds).
-ASSEMBLY_QUORUM = (2, 3)
+# thirds of the owner count take part ("以上" includes exactly two thirds). A compound's rules of
+# procedure may ask more (`ProcedureRules`, read by `selectors_rules.rules_for`), never less.
 
 
 def _short_of(present: int, total: int, num: int, den: int) -> int:
@@ -91,13 +98,18 @@ def assembly_quorum(meeting: Meeting) -> dict | None:
 
     if meeting.kind != Meeting.Kind.OWNERS:
         return None
-    num, den = ASSEMBLY_QUORUM
+    from .selectors_rules import rules_for
+
+    rules = rules_for(meeting.place)  # the law's 2/3, or the compound's stricter rules
+    num, den = rules.quorum_num, rules.quorum_den
+    rule = {"stricter": rules.stricter_quorum, "num": num, "den": den,
+            "place": rules.source.place.name if rules.stricter_quorum else ""}
     try:
         units, buildings = roll.owner_units_under(meeting.place)
     except Invalid as exc:
-        return {"errors": exc.as_list()}
+        return {"errors": exc.as_list(), "rule": rule}
     if not units:
-        return {"errors": [{"field": None, "code": "empty_roll",
+        return {"rule": rule, "errors": [{"field": None, "code": "empty_roll",
                             "message": str(_("会议地点下没有房屋，无法计算到会业主比例"))}]}
     signed = set(Attendance.objects.filter(meeting=meeting).values_list("resident_id", flat=True))
     heads = area = p_heads = p_area = 0
@@ -117,7 +129,7 @@ def assembly_quorum(meeting: Meeting) -> dict | None:
     heads_ok, area_ok = meets(p_heads, heads, num, den, False), meets(p_area, area, num, den, False)
     need_area = _short_of(p_area, area, num, den)
     return {
-        "errors": [], "need": [num, den],
+        "errors": [], "need": [num, den], "rule": rule,
         "heads": share(p_heads, heads), "area": area_share(p_area, area),
         "heads_ok": heads_ok, "area_ok": area_ok, "met": heads_ok and area_ok,
         "short_heads": _short_of(p_heads, heads, num, den), "short_area": need_area, "short_m2": m2(need_area),

@@ -18,7 +18,9 @@ from linli.core.history import record
 from linli.notify.services import enqueue
 from linli.places.models import Place, Resident
 
+from . import invitations
 from .models import AgendaItem, Attendance, Meeting, SignIn, Topic, TopicEvent, TopicSupport
+from .selectors_rules import rules_for
 
 
 def _topic_event(topic: Topic, kind: str, *, actor, note: str = "", data: dict | None = None, notify=()):
@@ -45,9 +47,12 @@ def propose_topic(*, actor, place_id: int, title: str, body: str = "", support_t
     title = (title or "").strip()
     if not title:
         raise Invalid(_("请填写议题"), code="required", field="title")
+    # The place's rules at proposal time, stored on the topic: a later edit of the rules does
+    # not move this topic's goalpost. Staff may still give an explicit threshold.
+    threshold = support_threshold or rules_for(place).support_threshold
     topic = Topic.objects.create(place=place, path=place.path, title=title[:120], body=(body or "").strip(),
                                  proposer=actor if getattr(actor, "pk", None) else None,
-                                 **({"support_threshold": support_threshold} if support_threshold else {}))
+                                 support_threshold=threshold)
     _topic_event(topic, "proposed", actor=actor)
     return topic
 
@@ -65,7 +70,8 @@ def topic_from_case(*, actor, case_id: int, title: str = "") -> Topic:
         raise Conflict(_("该诉求已转为议题"), code="already_topic", field="case_id")
     topic = Topic.objects.create(place=case.place, path=case.place.path, title=(title or case.text)[:120],
                                  body=case.text, proposer=actor if getattr(actor, "pk", None) else None, case=case,
-                                 status=Topic.Status.TO_SCHEDULE)
+                                 status=Topic.Status.TO_SCHEDULE,
+                                 support_threshold=rules_for(case.place).support_threshold)
     from .services_topics import copy_case_photos
 
     photos = copy_case_photos(topic, case, actor=actor)
@@ -134,7 +140,10 @@ def screen_topic(*, actor, topic_id: int, accept: bool, refusal: str = "", note:
 
 @transaction.atomic
 def create_meeting(*, actor, place_id: int, kind: str, title: str, starts_at: dt.datetime, venue: str = "",
-                   topic_ids: list[int] = (), household_ids: list[int] = ()) -> Meeting:
+                   topic_ids: list[int] = (), household_ids: list[int] = (), owners_invited: bool = False,
+                   owner_building_ids: list[int] = (), organisation_ids: list[int] = ()) -> Meeting:
+    """A meeting with its agenda and who it invites: households, owners (of chosen buildings,
+    else of the whole place) and organisations (their staff get the notice)."""
     place = Place.objects.filter(pk=place_id).first()
     if place is None:
         raise NotFound(_("未找到该地点"), code="not_found", field="place_id")
@@ -147,10 +156,25 @@ def create_meeting(*, actor, place_id: int, kind: str, title: str, starts_at: dt
     topics = list(Topic.objects.filter(pk__in=topic_ids, path__startswith=place.path))
     if len(topics) != len(set(topic_ids)):
         errors.append({"field": "topic_ids", "code": "invalid_topics", "message": _("议题须属于会议地点")})
+    buildings = list(Place.objects.filter(pk__in=owner_building_ids, kind__code="building",
+                                          path__startswith=place.path))
+    if len(buildings) != len(set(owner_building_ids)):
+        errors.append({"field": "owner_building_ids", "code": "invalid_buildings",
+                       "message": _("邀请业主的楼栋须属于会议地点")})
+    if owner_building_ids and not owners_invited:
+        errors.append({"field": "owners_invited", "code": "owners_not_invited",
+                       "message": _("选择了楼栋，请同时勾选邀请业主")})
+    from linli.accounts.models import Organisation
+
+    organisations = list(Organisation.objects.filter(pk__in=organisation_ids))
+    if len(organisations) != len(set(organisation_ids)):
+        errors.append({"field": "organisation_ids", "code": "invalid_organisations", "message": _("未找到所选单位")})
     if errors:
         raise Invalid(errors[0]["message"], errors=errors)
     meeting = Meeting.objects.create(place=place, path=place.path, kind=kind, title=title.strip(), starts_at=starts_at,
-                                     venue=venue, convener=actor)
+                                     venue=venue, convener=actor, owners_invited=bool(owners_invited))
+    meeting.owner_buildings.set(buildings)
+    meeting.invited_organisations.set(organisations)
     if household_ids:
         from linli.places.models import Household
 
@@ -164,22 +188,35 @@ def create_meeting(*, actor, place_id: int, kind: str, title: str, starts_at: dt
 
 
 def invitees(meeting: Meeting):
-    """Who the notice and the minutes go to: the people with an account in the invited
-    households, or, where no household was named, everyone living under the meeting's place."""
-    from django.contrib.auth import get_user_model
-
-    users = get_user_model().objects.filter(is_active=True, resident__isnull=False)
-    if meeting.invited.exists():
-        return users.filter(resident__household__in=meeting.invited.all())
-    return users.filter(resident__path__startswith=meeting.path, resident__lives_here=True)
+    """Who the notice and the minutes go to: the one rule of `invitations.py` (named households,
+    invited owners, the staff of invited organisations; everyone living under the place where
+    nobody is named)."""
+    return invitations.invitees(meeting)
 
 
-def is_invited(meeting: Meeting, resident: Resident | None) -> bool:
-    if resident is None:
-        return False
-    if meeting.invited.exists():
-        return meeting.invited.filter(pk=resident.household_id).exists()
-    return resident.lives_here and resident.path.startswith(meeting.path)
+def is_invited(meeting: Meeting, resident: Resident | None = None, *, user=None) -> bool:
+    return invitations.is_invited(meeting, user=user, resident=resident)
+
+
+def _check_notice_lead(meeting: Meeting) -> None:
+    """The place's rules ask the notice this many days ahead (owners' assemblies their own
+    number): counted in calendar days, the day of the notice to the day of the meeting."""
+    days = rules_for(meeting.place).notice_days(meeting.kind)
+    today = timezone.localdate()
+    start_day = timezone.localtime(meeting.starts_at).date()
+    if (start_day - today).days >= days:
+        return
+    earliest = today + dt.timedelta(days=days)
+    latest = start_day - dt.timedelta(days=days)
+    if days == 0:
+        message = _("会议时间已过，不能再发布通知；请改期至今天（%(earliest)s）或以后") % {
+            "earliest": earliest.isoformat()}
+    else:
+        message = _("按议事规则，%(kind)s须至少提前 %(days)s 天通知：今天发布通知，会议最早定在 %(earliest)s；"
+                    "会议定在 %(start)s 的，最迟须在 %(latest)s 发布通知") % {
+            "kind": meeting.get_kind_display(), "days": days, "earliest": earliest.isoformat(),
+            "start": start_day.isoformat(), "latest": latest.isoformat()}
+    raise Conflict(message, code="notice_too_late", field="starts_at")
 
 
 @transaction.atomic
@@ -190,6 +227,7 @@ def publish_meeting_notice(*, actor, meeting_id: int) -> Meeting:
     require(actor, "deliberation.convene", meeting)
     if meeting.status != Meeting.Status.DRAFT:
         raise Conflict(_("会议通知已发布"), code="wrong_status")
+    _check_notice_lead(meeting)
     meeting.status, meeting.notice_at = Meeting.Status.NOTICE, timezone.now()
     meeting.save(update_fields=["status", "notice_at"])
     when = timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M")

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views, views_case_topic, views_decisions, views_meetings, views_objections, views_sheet
+from . import (views, views_case_topic, views_decisions, views_meetings, views_objections, views_roll, views_rules,
+               views_sheet)
 
 app_name = "deliberation"
 
@@ -26,5 +27,9 @@ urlpatterns = [
          name="item_list_item"),
     path("deliberation/meetings/items/<int:item_id>/case/", views_decisions.item_case, name="item_case"),
     path("deliberation/topics/photos/<int:photo_id>/", views_decisions.topic_photo, name="topic_photo"),
+    path("deliberation/meetings/mine/", views_meetings.my_sign_ins, name="my_sign_ins"),
+    path("deliberation/rules/", views_rules.rules_page, name="rules"),
     path("deliberation/figures/", views.figures_page, name="figures"),
+    path("deliberation/roll/import/", views_roll.roll_import_page, name="roll_import"),
+    path("deliberation/roll/import/template.xlsx", views_roll.roll_template, name="roll_template"),
 ]

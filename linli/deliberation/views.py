@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from linli.accounts.scope import allowed, scoped
+from linli.accounts.scope import allowed, prefixes, scoped
 from linli.accounts.views import error_page, render_page
 from linli.core.errors import DomainError, Forbidden, Invalid
 from linli.places.models import Place
@@ -55,6 +55,7 @@ def home(request):
         "ballots": selectors.my_ballots(request.user)[:30],
         "meetings": scoped(request.user, Meeting.objects.all(), "deliberation.view").order_by("-starts_at")[:20],
         "can_convene": bool(request.user.is_superuser or _convene_places(request.user)),
+        "can_set_rules": bool(request.user.is_superuser or prefixes(request.user, "deliberation.rules")),
     })
 
 
@@ -434,7 +435,13 @@ def meeting_page(request, meeting_id: int):
     from linli.places.models import Resident
 
     signed = set(meeting.attendance.values_list("resident_id", flat=True))
-    sheet = (Resident.objects.filter(path__startswith=meeting.path, lives_here=True).order_by("path", "pk")[:300]
+    # The tick list: everyone living under the place, and the invited owners who live elsewhere.
+    from django.db.models import Q
+
+    from .invitations import invited_owner_ids
+
+    sheet = (Resident.objects.filter(Q(path__startswith=meeting.path, lives_here=True)
+                                     | Q(pk__in=invited_owner_ids(meeting))).order_by("path", "pk")[:300]
              if can_convene else [])
     from . import views_decisions
 

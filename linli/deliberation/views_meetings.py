@@ -74,16 +74,43 @@ def new_meeting(request):
                           if place is not None and P.get("invite_all") else [])
             meeting = sm.create_meeting(actor=request.user, place_id=place_id, kind=P.get("kind", ""),
                                         title=P.get("title", ""), starts_at=starts_at, venue=P.get("venue", ""),
-                                        topic_ids=[int(t) for t in P.getlist("topic")], household_ids=households)
+                                        topic_ids=[int(t) for t in P.getlist("topic")], household_ids=households,
+                                        owners_invited=bool(P.get("invite_owners")),
+                                        owner_building_ids=[int(b) for b in P.getlist("owner_building")],
+                                        organisation_ids=[int(o) for o in P.getlist("organisation")])
             messages.success(request, _("会议已建立，请核对后发布通知"))
             return redirect("deliberation:meeting", meeting_id=meeting.pk)
         except DomainError as exc:
             errors = exc.as_list()
         except ValueError:
             errors = Invalid(_("请求无效"), code="invalid").as_list()
+    buildings = list(Place.objects.filter(kind__code="building", parent__in=[p for p in places])
+                     .select_related("parent").order_by("path")[:300])
+    from linli.accounts.models import Organisation
+
+    organisations = list(Organisation.objects.exclude(kind=Organisation.Kind.DEPARTMENT).order_by("kind", "name")[:100])
     return render_page(request, "deliberation/meeting_new.html", {
         "places": places, "topics": topics, "kinds": Meeting.Kind.choices, "errors": errors, "values": values,
-        "picked": set(values.getlist("topic")) if values else set()}, status=400 if errors else 200)
+        "picked": set(values.getlist("topic")) if values else set(),
+        "picked_buildings": set(values.getlist("owner_building")) if values else set(),
+        "picked_organisations": set(values.getlist("organisation")) if values else set(),
+        "buildings": buildings, "organisations": organisations,
+        "field_errors": {e.get("field"): e["message"] for e in errors if e.get("field")}},
+        status=400 if errors else 200)
+
+
+@login_required
+def my_sign_ins(request):
+    """A resident's meetings: those they signed in to (when, by scan or on the list, counted
+    under which building) and the upcoming ones they are invited to."""
+    from . import selectors_meetings
+
+    names = {"qr": _("扫码签到"), "list": _("名单签到")}
+    sign_ins = selectors_meetings.my_sign_ins(request.user)
+    for a in sign_ins:
+        a.methods_list = [names.get(m, m) for m in a.methods.split(",") if m]
+    return render_page(request, "deliberation/my_sign_ins.html", {
+        "sign_ins": sign_ins, "upcoming": selectors_meetings.invited_meetings(request.user, limit=20)})
 
 
 @login_required

@@ -18,6 +18,7 @@ from linli.core.actors import SYSTEM
 from linli.deliberation import roll, rules_decisions, services, services_decisions, services_topics
 from linli.deliberation import services_meetings as meetings
 from linli.deliberation.models import DwellingTitle, Elector, Meeting, Topic
+from linli.deliberation.services_rules import set_procedure_rules
 from linli.places.models import Dwelling, Place, Resident
 
 from .cases import simulated_clock
@@ -106,6 +107,10 @@ def load_demo_deliberation(*, seed: int = 278) -> dict:
             DwellingTitle.objects.update_or_create(dwelling=d, defaults={"named_voter_id": owners[0]})
     now = timezone.now().replace(microsecond=0)
     out = {}
+    # The compound's rules of procedure (议事规则): seven days' notice for owners' matters, one
+    # day for other meetings, five supporters put a topic on the agenda; the law's quorum.
+    set_procedure_rules(actor=SYSTEM, place_id=compound.pk, support_threshold=5, owners_notice_days=7,
+                        other_notice_days=1)
 
     with simulated_clock(now - dt.timedelta(days=60)) as clock:
         topic = meetings.propose_topic(actor=convener, place_id=compound.pk, title="停车位划线与加装电动车充电桩",
@@ -198,7 +203,7 @@ def load_demo_assembly(compound: Place | None = None, *, convener=None, seed: in
     now = timezone.now().replace(microsecond=0)
     with simulated_clock(now - dt.timedelta(days=8)) as clock:
         meeting = meetings.create_meeting(actor=convener, place_id=compound.pk, kind=Meeting.Kind.OWNERS,
-                                          title=ASSEMBLY, venue="小区中心广场",
+                                          title=ASSEMBLY, venue="小区中心广场", owners_invited=True,
                                           starts_at=now - dt.timedelta(minutes=40))
         meetings.publish_meeting_notice(actor=convener, meeting_id=meeting.pk)
         clock["now"] = now - dt.timedelta(minutes=55)

@@ -21,6 +21,7 @@ ALL = {"place.view", "place.manage", "household.view", "household.manage", "resi
        "resident.manage", "resident.unmask", "people.import", "role.manage", "audit.view",
        "case.view", "case.intake", "case.handle", "case.verify", "case.dispatch",
        "deliberation.view", "deliberation.propose", "deliberation.convene", "deliberation.scrutinise",
+       "deliberation.rules",
        "lists.view", "lists.manage", "lists.approve", "lists.fund",
        "activity.manage", "activity.checkin", "volunteer.manage", "points.manage", "points.counter"}
 GRID_STAFF = {"place.view", "household.view", "household.manage", "resident.view", "resident.manage",
@@ -35,7 +36,8 @@ EXPECTED_INSIDE = {
     "street_official": ALL,
     "community_secretary": ALL,
     "community_worker": GRID_STAFF | CASE_WORK | CONVENE | LISTS_KEEP | ORGANISE | {
-        "place.manage", "people.import", "case.dispatch", "lists.fund", "points.manage", "points.counter"},
+        "place.manage", "people.import", "case.dispatch", "lists.fund", "points.manage", "points.counter",
+        "deliberation.rules"},
     "area_head": GRID_STAFF | CASE_WORK | CONVENE | LISTS_KEEP | ORGANISE,
     "grid_head": GRID_STAFF | CASE_WORK | CONVENE | LISTS_KEEP | ORGANISE | {"people.import"},
     "grid_worker": GRID_STAFF | CASE_WORK | CONVENE | LISTS_KEEP | ORGANISE,

@@ -3,12 +3,15 @@ quorum panel (owners and exclusive area against two thirds, what is still missin
 reached; the printable sheet shows the same; an owner's phone shows the meeting without the
 panel."""
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from linli.conftest import screenshot
 from linli.deliberation import services_meetings as sm
+from linli.deliberation.models import Meeting
 
 from .estate import Estate
 
@@ -27,8 +30,10 @@ def test_the_quorum_panel_follows_the_ticks_on_a_phone(city, phone):
     owners = estate.owners_each()  # 业主1 120 m², 业主2 60 m², 业主3 90 m²: 270 m², two thirds 180 m²
     convener = city.user_with("community_worker", at=city.community, name="社区干事")
     meeting = sm.create_meeting(actor=convener, place_id=estate.compound.pk, kind="owners",
-                                title="金穗苑业主大会", starts_at=timezone.now(), venue="小区中心广场")
+                                title="金穗苑业主大会", starts_at=timezone.now() + dt.timedelta(days=7),
+                                venue="小区中心广场")
     sm.publish_meeting_notice(actor=convener, meeting_id=meeting.pk)
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=timezone.now())  # seven days later: the day
 
     c = phone(convener)
     c.goto_path(f"/deliberation/meetings/{meeting.pk}/")

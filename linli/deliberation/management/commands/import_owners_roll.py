@@ -18,7 +18,8 @@ class Command(BaseCommand):
         try:
             with open(file, "rb") as fh:
                 rows = read_roll(fh, file)
-            report = import_roll(actor=SYSTEM, compound_id=compound_id, rows=rows, dry_run=check)
+            report = import_roll(actor=SYSTEM, compound_id=compound_id, rows=rows, dry_run=check,
+                                 source=file)
         except (OSError, DomainError) as exc:
             raise CommandError(str(exc)) from exc
         for e in report.errors:
@@ -27,5 +28,6 @@ class Command(BaseCommand):
             raise CommandError(f"{len(report.errors)} 处错误，未写入 errors, nothing written")
         self.stdout.write(self.style.SUCCESS(
             f"{'检查通过 checked' if check else '已导入 imported'}: 房屋 dwellings {report.dwellings}, "
-            f"新业主 owners created {report.owners_created}, 产权 +{report.ownerships_added} "
-            f"-{report.ownerships_removed}, 产权信息 titles changed {report.titles_changed}"))
+            f"有变化 changed {report.dwellings_changed}, 新业主 owners created {report.owners_created}, "
+            f"产权 +{report.ownerships_added} -{report.ownerships_removed}, "
+            f"产权信息 titles +{report.titles_created} ~{report.titles_updated}"))
