@@ -146,6 +146,7 @@ def _register_routers():
     from linli.cases.api import router as cases_router
     from linli.accounts.api import router as accounts_router
     from linli.deliberation.api import router as deliberation_router
+    from linli.deliberation.api_topics import router as topics_router
     from linli.lists.api import router as lists_router
     from linli.places.api import router as places_router
     from linli.search import router as search_router
@@ -159,6 +160,7 @@ def _register_routers():
     api.add_router("/", search_router)
 
     api.add_router("/", deliberation_router)
+    api.add_router("/", topics_router)
     api.add_router("/", lists_router)
     api.add_router("/", activities_router)
     api.add_router("/", points_router)

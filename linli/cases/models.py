@@ -268,6 +268,7 @@ class CaseEvent(HistoryEntry):
         CARD = "card", _("督办")
         FOLLOW_UP = "follow_up", _("回访")
         TOPIC = "topic", _("转为议题")
+        DECISION = "decision", _("会议决定")
 
     # Events a person makes as a resident: shown by name only to the case's handlers
     # (linli.accounts.display.display_name_for).

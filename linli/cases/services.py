@@ -817,6 +817,19 @@ def merge_case(*, actor, case_id: int, into_id: int, note: str = "") -> Case:
     return case
 
 
+def case_from_decision(*, actor, text: str, place_id: int, agenda_item_id: int, meeting_title: str,
+                       url: str) -> Case:
+    """A meeting's approved decision becomes a work order (deliberation asks through its
+    `deliberation.decision_to_case` event, cases.subscribers): staff enter it for the residents
+    (channel "meeting"), so it is routed, deadlined and told to its handlers as any case; its
+    timeline links back to the minutes."""
+    case = submit_case(actor=actor, text=text, channel=Case.Channel.MEETING, place_id=place_id, on_behalf=True)
+    record_event(case, CaseEvent.Kind.DECISION, actor=actor,
+                 note=str(_("由会议决定生成：%(meeting)s") % {"meeting": meeting_title}),
+                 agenda_item=int(agenda_item_id), url=url)
+    return case
+
+
 MAX_PHOTOS = 6
 
 

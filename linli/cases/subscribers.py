@@ -18,3 +18,16 @@ def note_topic_from_case(event) -> None:
     # job retries it, and the service adds nothing for a topic already on the timeline.
     services.note_topic_from_case(actor=event.actor, case_id=event.data["case"], topic_id=event.data["topic"],
                                   title=event.data.get("title", ""), url=event.data.get("url", ""))
+
+
+@events.subscriber("deliberation.decision_to_case", effect="cases.case_from_decision", when=events.IN_TRANSACTION)
+def case_from_decision(event) -> int:
+    # In the decision's transaction: the agenda item links to the case this returns, and a
+    # refusal (no intake right, text too short) undoes the whole action with the field's error.
+    from linli.core.actors import SYSTEM
+
+    d = event.data
+    case = services.case_from_decision(actor=event.actor or SYSTEM, text=d["text"], place_id=d["place"],
+                                       agenda_item_id=d["agenda_item"], meeting_title=d["meeting_title"],
+                                       url=d["url"])
+    return case.pk

@@ -54,4 +54,6 @@ TRANSLATIONS = {
     "已转为居民议事议题：%(title)s": "Now a topic for residents to deliberate: %(title)s",
     "您的诉求已转为居民议事议题，可在议题页查看进展": "Your request is now a topic for residents to deliberate; follow it on the topic page",
     "查看议题": "See the topic",
+    # topic photos, decisions carried out (h-topic)
+    "由会议决定生成：%(meeting)s": "Made from a meeting's decision: %(meeting)s",
 }

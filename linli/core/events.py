@@ -24,7 +24,10 @@ Delivery:
 - Each effect runs at most once per event: the effect's work and its `EffectDone(effect,
   event)` row commit together, and that row is unique, so a retried job, a second worker
   or a replayed request finds it done. `key` makes publishing itself idempotent: the same
-  source occurrence is stored once."""
+  source occurrence is stored once.
+- An `IN_TRANSACTION` effect may answer: what its handler returns is kept on the published
+  event for the publisher to read (`event.answers[effect]`, this call only, not stored),
+  e.g. the id of what it created; a replayed event (same `key`) has no answers."""
 
 from __future__ import annotations
 
@@ -89,16 +92,17 @@ def publish(kind: str, *, key: str, actor=None, path: str = "", data: dict | Non
                                                    data=data or {}, note=note)
         except IntegrityError:  # the same source published concurrently: one row wins
             event = DomainEvent.objects.get(key=key)
+    event.answers = {}
     for sub in subscribers(kind):
         if sub.when == IN_TRANSACTION:
-            _apply(sub, event)
+            _apply(sub, event, answers=event.answers)
     if any(sub.when == AFTER_COMMIT for sub in subscribers(kind)):
         event_id = event.pk
         transaction.on_commit(lambda: _deliver_after_commit(event_id))
     return event
 
 
-def _apply(sub: Subscriber, event) -> bool:
+def _apply(sub: Subscriber, event, answers: dict | None = None) -> bool:
     """Run one effect of one event with its once-only row, in a savepoint. True if it ran."""
     from .models import EffectDone
 
@@ -108,7 +112,9 @@ def _apply(sub: Subscriber, event) -> bool:
         # The row first: a concurrent runner of the same effect waits here on the unique
         # index and then fails, so the effect's work is done by one of them only.
         EffectDone.objects.create(effect=sub.effect, event=event)
-        sub.handler(event)
+        answer = sub.handler(event)
+    if answers is not None:
+        answers[sub.effect] = answer
     return True
 
 

@@ -133,6 +133,24 @@ class TopicSupport(AppendOnly):
         constraints = [models.UniqueConstraint(fields=["topic", "user"], name="topic_support_once")]
 
 
+class TopicPhoto(models.Model):
+    """A photo of what the topic is about, stored re-encoded without metadata
+    (`core.images.clean_image`), so what is kept may be shown to everyone who sees the topic.
+    A case's photos are copied here when the case becomes a topic (see services_topics)."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to="deliberation/topics/%Y/%m/")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    from_case_photo = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
 class TopicEvent(HistoryEntry):
     """A topic's status changes (proposed, supported past the threshold, screened, scheduled)."""
 
@@ -486,6 +504,12 @@ class AgendaItem(models.Model):
     actions = models.TextField(_("责任人与期限"), blank=True)
     approved_at = models.DateTimeField(_("召集人确认时间"), null=True, blank=True)
     vote = models.ForeignKey(Vote, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # What the approved decision created in another app (one each; string references: the
+    # feature apps do not import each other, services_decisions.py).
+    list_item = models.ForeignKey("lists.Item", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", verbose_name=_("清单事项"))
+    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                             verbose_name=_("工单"))
 
     class Meta:
         ordering = ["order", "id"]

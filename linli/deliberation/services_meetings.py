@@ -72,7 +72,10 @@ def topic_from_case(*, actor, case_id: int, title: str = "") -> Topic:
                                  body=case.text, proposer=actor if getattr(actor, "pk", None) else None, case=case,
                                  status=Topic.Status.TO_SCHEDULE,
                                  support_threshold=rules_for(case.place).support_threshold)
-    _topic_event(topic, "from_case", actor=actor, data={"case": case.pk})
+    from .services_topics import copy_case_photos
+
+    photos = copy_case_photos(topic, case, actor=actor)
+    _topic_event(topic, "from_case", actor=actor, data={"case": case.pk, "photos": len(photos)})
     events.publish("deliberation.topic_from_case", key=f"topic-from-case:{topic.pk}", actor=actor, path=topic.path,
                    data={"case": case.pk, "topic": topic.pk, "title": topic.title,
                          "url": reverse("deliberation:topic", args=[topic.pk])})
@@ -327,14 +330,18 @@ def open_vote_from_item(*, actor, item_id: int, kind: str, matters: list[dict], 
     """A decision of the meeting puts a matter to the vote (the vote's draft, linked to the topic)."""
     from .services import create_vote
 
+    from . import rules_decisions
+
     item = AgendaItem.objects.select_for_update().select_related("meeting").filter(pk=item_id).first()
     if item is None:
         raise NotFound(_("未找到该议程"), code="not_found")
-    require(actor, "deliberation.convene", item.meeting)
-    if item.vote_id:
-        raise Conflict(_("该议程已发起表决"), code="already_voting")
+    rules_decisions.check(actor, "vote", item)
     vote = create_vote(actor=actor, place_id=item.meeting.place_id, kind=kind, title=item.title, matters=matters,
                        topic_id=item.topic_id, **settings)
     item.vote = vote
     item.save(update_fields=["vote"])
+    from .services_decisions import note_decision_outcome
+
+    note_decision_outcome(item, "vote", actor=actor, target_id=vote.pk, title=vote.title,
+                          url=reverse("deliberation:vote", args=[vote.pk]))
     return vote

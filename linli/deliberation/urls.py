@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views, views_case_topic, views_meetings, views_objections, views_roll, views_rules, views_sheet
+from . import (views, views_case_topic, views_decisions, views_meetings, views_objections, views_roll, views_rules,
+               views_sheet)
 
 app_name = "deliberation"
 
@@ -21,6 +22,11 @@ urlpatterns = [
     path("deliberation/meetings/new/", views_meetings.new_meeting, name="new_meeting"),
     path("deliberation/meetings/<int:meeting_id>/scan/", views_meetings.meeting_scanner, name="meeting_scanner"),
     path("deliberation/meetings/items/<int:item_id>/vote/", views_meetings.item_vote, name="item_vote"),
+    path("deliberation/meetings/items/<int:item_id>/", views_decisions.agenda_item, name="agenda_item"),
+    path("deliberation/meetings/items/<int:item_id>/list-item/", views_decisions.item_list_item,
+         name="item_list_item"),
+    path("deliberation/meetings/items/<int:item_id>/case/", views_decisions.item_case, name="item_case"),
+    path("deliberation/topics/photos/<int:photo_id>/", views_decisions.topic_photo, name="topic_photo"),
     path("deliberation/meetings/mine/", views_meetings.my_sign_ins, name="my_sign_ins"),
     path("deliberation/rules/", views_rules.rules_page, name="rules"),
     path("deliberation/figures/", views.figures_page, name="figures"),

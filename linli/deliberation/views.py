@@ -294,6 +294,17 @@ def choices_page(request, vote_id: int):
 # Topics and meetings
 # --------------------------------------------------------------------------------------------
 
+def field_errors(errors: list[dict]) -> dict[str, list[str]]:
+    """Errors by the form field they belong to ("photos.2" → "photos"), for the message
+    under the field itself."""
+    out: dict[str, list[str]] = {}
+    for e in errors:
+        field = (e.get("field") or "").split(".")[0]
+        if field:
+            out.setdefault(field, []).append(str(e["message"]))
+    return out
+
+
 def _home_places(user):
     """Places a resident may propose for: those above their home (compound up to community)."""
     resident = getattr(user, "resident", None)
@@ -306,7 +317,7 @@ def _home_places(user):
 @login_required
 @require_http_methods(["GET", "POST"])
 def topics_page(request):
-    from . import selectors_meetings
+    from . import selectors_meetings, services_topics
     from . import services_meetings as sm
 
     errors = []
@@ -316,8 +327,10 @@ def topics_page(request):
                 sm.support_topic(actor=request.user, topic_id=int(request.POST["support"]))
                 messages.success(request, _("已附议"))
             else:
-                sm.propose_topic(actor=request.user, place_id=int(request.POST.get("place_id") or 0),
-                                 title=request.POST.get("title", ""), body=request.POST.get("body", ""))
+                services_topics.propose_topic(
+                    actor=request.user, place_id=int(request.POST.get("place_id") or 0),
+                    title=request.POST.get("title", ""), body=request.POST.get("body", ""),
+                    images=[f.read() for f in request.FILES.getlist("photos")])
                 messages.success(request, _("议题已提交"))
             return redirect("deliberation:topics")
         except DomainError as exc:
@@ -325,10 +338,14 @@ def topics_page(request):
         except ValueError:
             errors = Invalid(_("请求无效"), code="invalid").as_list()
     places = list(_home_places(request.user)) + [p for p in _convene_places(request.user)]
-    topics = list(selectors_meetings.topics_for(request.user).order_by("-id")[:50])
+    from django.db.models import Count
+
+    topics = list(selectors_meetings.topics_for(request.user).annotate(photo_count=Count("photos"))
+                  .order_by("-id")[:50])
     supported = set(TopicSupport.objects.filter(user=request.user, topic__in=topics).values_list("topic_id", flat=True))
     return render_page(request, "deliberation/topics.html", {
         "topics": topics, "places": places, "errors": errors, "supported": supported,
+        "field_errors": field_errors(errors), "max_photos": services_topics.MAX_TOPIC_PHOTOS,
         "can_convene": _convene_places(request.user).exists(), "from_case": request.GET.get("case", "")},
         status=400 if errors else 200)
 
@@ -339,6 +356,7 @@ def topic_page(request, topic_id: int):
     from linli.core.history import timeline
 
     from . import services_meetings as sm
+    from . import services_topics
     from .models import Topic
 
     topic = Topic.objects.select_related("place", "proposer").filter(pk=topic_id).first()
@@ -353,13 +371,22 @@ def topic_page(request, topic_id: int):
     errors = []
     if request.method == "POST":
         try:
-            sm.screen_topic(actor=request.user, topic_id=topic.pk, accept=request.POST.get("decision") == "accept",
-                            refusal=request.POST.get("refusal", ""), note=request.POST.get("note", ""))
+            if request.POST.get("action") == "photos":
+                services_topics.add_topic_photos(actor=request.user, topic_id=topic.pk,
+                                                 images=[f.read() for f in request.FILES.getlist("photos")])
+                messages.success(request, _("照片已上传"))
+            else:
+                sm.screen_topic(actor=request.user, topic_id=topic.pk,
+                                accept=request.POST.get("decision") == "accept",
+                                refusal=request.POST.get("refusal", ""), note=request.POST.get("note", ""))
             return redirect("deliberation:topic", topic_id=topic.pk)
         except DomainError as exc:
             errors = exc.as_list()
     return render_page(request, "deliberation/topic.html", {
         "topic": topic, "errors": errors, "events": timeline(topic.events.all(), show_internal=False),
+        "field_errors": field_errors(errors), "photos": list(topic.photos.all()),
+        "can_add_photos": services_topics.photo_refusal(request.user, topic) is None,
+        "max_photos": services_topics.MAX_TOPIC_PHOTOS,
         "can_screen": allowed(request.user, "deliberation.convene", topic),
         "refusals": topic.Refusal.choices}, status=400 if errors else 200)
 
@@ -417,13 +444,19 @@ def meeting_page(request, meeting_id: int):
     sheet = (Resident.objects.filter(Q(path__startswith=meeting.path, lives_here=True)
                                      | Q(pk__in=invited_owner_ids(meeting))).order_by("path", "pk")[:300]
              if can_convene else [])
+    from . import views_decisions
+
+    items = list(meeting.items.select_related("topic", "vote", "list_item", "case", "meeting__place__kind"))
+    decision_errors = getattr(request, "decision_errors", None)
     return render_page(request, "deliberation/meeting.html", {
-        "meeting": meeting, "items": meeting.items.select_related("topic", "vote"), "errors": errors,
+        **views_decisions.outcome_context(request.user, items), "decision_errors": decision_errors,
+        "decision_field_errors": field_errors(decision_errors["errors"]) if decision_errors else {},
+        "meeting": meeting, "items": items, "errors": errors,
         "by_building": selectors_meetings.attendance_by_building(meeting), "attendance": len(signed),
         "sheet": sheet, "signed": signed, "can_convene": can_convene, "nonce": _secrets.token_hex(8),
         "quorum": selectors_meetings.assembly_quorum(meeting) if can_convene else None,
         "my_ticket": services_sign_in.my_ticket(request.user, meeting), "vote_kinds": Vote.Kind.choices,
-    }, status=400 if errors else 200)
+    }, status=400 if errors or decision_errors else 200)
 
 
 @login_required

@@ -121,8 +121,6 @@ def item_vote(request, item_id: int):
     try:
         if item is None:
             raise NotFound(_("未找到该议程"), code="not_found")
-        if not item.approved_at:
-            raise Invalid(_("纪要确认后才能发起表决"), code="minutes_not_approved")
         vote = sm.open_vote_from_item(actor=request.user, item_id=item.pk, kind=request.POST.get("kind", ""),
                                       matters=[{"title": item.decision[:200] or item.title, "kind": "ordinary"}])
     except DomainError as exc:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from linli.accounts.models import RoleAssignment, User
 from linli.core.actors import SYSTEM
-from linli.deliberation import roll, services
+from linli.deliberation import roll, rules_decisions, services, services_decisions, services_topics
 from linli.deliberation import services_meetings as meetings
 from linli.deliberation.models import DwellingTitle, Elector, Meeting, Topic
 from linli.deliberation.services_rules import set_procedure_rules
@@ -37,6 +37,23 @@ def _staff(compound: Place) -> list[User]:
             seen.add(ra.user_id)
             out.append(ra.user)
     return out
+
+
+def shed_photo() -> bytes:
+    """A small picture drawn here (no binaries in the repository): a shed against a wall."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (480, 320), (186, 206, 222))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((0, 220, 480, 320), fill=(150, 150, 140))                      # the ground
+    draw.rectangle((40, 60, 220, 240), fill=(205, 190, 170))                      # the building
+    draw.polygon([(240, 140), (420, 110), (420, 240), (240, 240)], fill=(120, 90, 60))  # the shed
+    draw.rectangle((300, 170, 340, 240), fill=(70, 60, 50))                      # its door
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()
 
 
 def _paper(name: str) -> ContentFile:
@@ -98,7 +115,8 @@ def load_demo_deliberation(*, seed: int = 278) -> dict:
     with simulated_clock(now - dt.timedelta(days=60)) as clock:
         topic = meetings.propose_topic(actor=convener, place_id=compound.pk, title="停车位划线与加装电动车充电桩",
                                        body="居民反映车辆乱停、电动车楼道充电，建议划线并加装充电桩。")
-        shed_topic = meetings.propose_topic(actor=convener, place_id=compound.pk, title="拆除楼下违建棚子、清理楼道堆物")
+        shed_topic = services_topics.propose_topic(actor=convener, place_id=compound.pk,
+                                                   title="拆除楼下违建棚子、清理楼道堆物", images=[shed_photo()])
         clock["now"] += dt.timedelta(days=2)
         meeting = meetings.create_meeting(actor=convener, place_id=compound.pk, kind="courtyard",
                                           title="院坝会：违建棚子与楼道堆物", venue="3栋前院坝",
@@ -118,6 +136,12 @@ def load_demo_deliberation(*, seed: int = 278) -> dict:
                                 actions="楼栋长负责清理，网格员跟进，7日内完成")
         meetings.approve_minutes(actor=convener, meeting_id=meeting.pk)
         out["meeting"] = meeting.pk
+        # The decision goes on the compound's problem list (问题清单), by whoever may keep it.
+        item.refresh_from_db()
+        keeper = next((u for u in staff if rules_decisions.can(u, "list_item", item)), SYSTEM)
+        out["decision_item"] = services_decisions.decision_to_list_item(
+            actor=keeper, item_id=item.pk, kind="problem", title="拆除违建棚子、清理楼道堆物",
+            due_date=(clock["now"] + dt.timedelta(days=7)).date()).pk
 
         clock["now"] += dt.timedelta(days=5)
         finished = services.create_vote(

@@ -148,6 +148,7 @@ class ItemEvent(HistoryEntry):
         MILESTONE = "milestone", _("里程碑")
         PHOTO = "photo", _("照片")
         EDITED = "edited", _("修改")
+        DECISION = "decision", _("会议决定")
 
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="events", verbose_name=_("事项"))
 

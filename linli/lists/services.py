@@ -209,6 +209,23 @@ def create_item(*, actor, kind: str, title: str, place_id: int, description: str
 
 
 @transaction.atomic
+def item_from_decision(*, actor, kind: str, title: str, place_id: int, description: str, agenda_item_id: int,
+                       meeting_title: str, url: str, due_date: dt.date | None = None,
+                       owner_person_id: int | None = None) -> Item:
+    """A meeting's approved decision put on the lists (deliberation asks through its
+    `deliberation.decision_to_list_item` event, lists.subscribers): an item like any other,
+    its source the decision, and a history entry linking back to the minutes; the item's
+    followers (its owner) are told, as of every change of the item."""
+    item = create_item(actor=actor, kind=kind, title=title, place_id=place_id, description=description,
+                       source_kind=SourceKind.DECISION, source_id=agenda_item_id, source_note=meeting_title,
+                       due_date=due_date, owner_person_id=owner_person_id)
+    _event(item, ItemEvent.Kind.DECISION, actor=actor, notify=_followers(item),
+           note=gettext("由会议决定列入：%(meeting)s") % {"meeting": meeting_title},
+           notice_text=gettext("会议决定已列入清单"), url=url, agenda_item=agenda_item_id)
+    return item
+
+
+@transaction.atomic
 def change_status(*, actor, item_id: int, to: str, reason: str = "") -> Item:
     """Move an item along the transition table. A project is finished by close_project."""
     item = _locked(item_id)

@@ -240,4 +240,7 @@ TRANSLATIONS = {
     "已登记": "Registered",
     "已关注，事项有进展时会通知您": "Following: you will be told when the item moves",
     "已保存": "Saved",
+    # topic photos, decisions carried out (h-topic)
+    "由会议决定列入：%(meeting)s": "Put on the list by a meeting's decision: %(meeting)s",
+    "查看会议纪要": "See the minutes",
 }

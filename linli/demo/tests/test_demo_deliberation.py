@@ -23,6 +23,11 @@ def test_demo_votes_and_meeting():
     meeting = Meeting.objects.get(kind="courtyard", place__name="金穗苑小区")
     assert meeting.status == "minutes" and Attendance.objects.filter(meeting=meeting).count() > 0
     assert all(i.approved_at for i in meeting.items.all())
+    # The decision is on the compound's problem list, and the topic shows its photo.
+    [item] = meeting.items.select_related("list_item", "topic")
+    assert item.list_item.kind == "problem" and item.list_item.source_kind == "decision"
+    assert item.list_item.source_id == item.pk and item.list_item.place_id == meeting.place_id
+    assert item.topic.photos.count() == 1
 
 
 @pytest.mark.django_db
