@@ -33,6 +33,7 @@ from linli.accounts.roles import Verb
 from linli.accounts.scope import allowed, get_scoped, prefixes, require
 from linli.core import idempotency
 from linli.core.errors import DomainError, Forbidden, Invalid, NotFound, Unprocessable
+from linli.core.paging import CappedPaginator
 from linli.core.paths import ancestors_paths
 from linli.places.models import Place
 from linli.places.selectors import breadcrumbs
@@ -539,7 +540,7 @@ def case_list(request):
                              under=under.path if under else None, days=filters.get("period") or None,
                              overdue=bool(filters.get("overdue")), carded=bool(filters.get("carded")),
                              public=public, now=now)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render_page(request, "cases/list.html", {

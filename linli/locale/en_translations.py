@@ -185,6 +185,7 @@ TRANSLATIONS: dict[str | tuple[str, str], str | tuple[str, str]] = {
     "已筛选": "Filtered",
     "清除": "Clear",
     "共 %(n)s 件": ("%(n)s request", "%(n)s requests"),
+    "超过 %(n)s 件，请用上面的条件缩小范围": "More than %(n)s requests: narrow them with the filters above",
     "没有符合条件的诉求。": "No requests match.",
     "我的诉求": "My requests",
     "反映问题": "Report a problem",

@@ -105,3 +105,21 @@ def test_department_staff_list_what_was_referred(city):
                         reason="需要综治协调")
     assert list(selectors.case_list(p["zongzhi"])) == [case]
     assert list(selectors.case_list(p["vet"])) == []
+
+
+def test_past_the_count_cap_the_list_says_more_than_and_counts_no_further(client, world, monkeypatch):
+    """The list's count stops at a cap (core.paging): with the cap at 1, the public view's two
+    cases read "more than 1", the list stops at the cap (the newest case), and the count query
+    carries a LIMIT."""
+    from linli.core import paging
+
+    monkeypatch.setattr(paging, "LIST_COUNT_CAP", 1)
+    monkeypatch.setattr(paging.CappedPaginator.__init__, "__kwdefaults__", {"cap": 1})
+    people, _cases = world
+    client.force_login(people["official"])
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get("/cases/?public=1").content.decode()
+    assert "超过 1 件，请用上面的条件缩小范围" in html and "共 2 件" not in html
+    assert _texts(html) == {"西城井盖缺失"}
+    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"] and "cases_case" in q["sql"]]
+    assert len(counts) == 1 and "LIMIT 2" in counts[0]
