@@ -9,12 +9,19 @@ frozen by `services.publish_notice`; 4,000 electors vote — 3,400 online, 300 o
 twice by two clerks (`services.enter_paper_ballot`), 300 by proxy — and 500 of them vote
 again (replaced ballots stay in the history; one counts).
 
-- linli: `selectors.overall_result`: `selectors.ballot_counts` (one GROUP BY through the ORM)
-  passed to `tally.tally` (quorum, thresholds, by cross-multiplication) — the overall result;
-  a second line times the whole `selectors.compute_result` (with the by-building breakdown and
-  the ballot counts), which is what `close_vote` stores;
-- SQL: one hand-written aggregate of heads and area per matter and option over the counted
-  ballots, with nothing decided.
+The data is ANALYZEd once built (as autovacuum would have it on a live server). Two lines, each
+checked equal first, then timed alternately (medians), printed and recorded for `make bench`'s
+table (aim ≤ 1.5x):
+
+- the overall tally: `selectors.overall_result` (`selectors.ballot_counts`, one GROUP BY through
+  the ORM, passed to `tally.tally`: quorum, thresholds, by cross-multiplication) against one
+  hand-written aggregate of heads and area per matter and option, with nothing decided;
+- the stored result: `selectors.compute_result`, what `close_vote` stores (overall, by building
+  with each building's participation against its frozen totals, and the ballot numbers) against
+  one hand-written statement giving every one of those numbers: heads and area per matter and
+  option by building and overall (GROUPING SETS), counted ballots by channel and ballots cast.
+  Denominators are the frozen roll's on both sides; the check also compares linli's frozen
+  building totals with the electors' (untimed).
 
     DATABASE_URL=postgres://user@host:port/postgres python bench/bench_vote_tally.py
 """

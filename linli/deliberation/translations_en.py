@@ -213,8 +213,6 @@ TRANSLATIONS = {
     "参与：该栋参与表决的人数占该栋总人数；各选项：占该栋参与表决的人数。只计实际投出的选票。":
         "Took part: the building's voters against the building's total; each option: against those who took part "
         "in the building. Ballots really cast only.",
-    "楼栋": "Building",
-    "其他": "Other",
     "逐票核对": "Ballot-by-ballot check",
     "发起表决": "New vote",
     "我可参加的表决": "Votes I can take part in",
