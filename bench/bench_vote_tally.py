@@ -9,12 +9,19 @@ frozen by `services.publish_notice`; 4,000 electors vote — 3,400 online, 300 o
 twice by two clerks (`services.enter_paper_ballot`), 300 by proxy — and 500 of them vote
 again (replaced ballots stay in the history; one counts).
 
-- linli: `selectors.overall_result`: `selectors.ballot_counts` (one GROUP BY through the ORM)
-  passed to `tally.tally` (quorum, thresholds, by cross-multiplication) — the overall result;
-  a second line times the whole `selectors.compute_result` (with the by-building breakdown and
-  the ballot counts), which is what `close_vote` stores;
-- SQL: one hand-written aggregate of heads and area per matter and option over the counted
-  ballots, with nothing decided.
+The data is ANALYZEd once built (as autovacuum would have it on a live server). Two lines, each
+checked equal first, then timed alternately (medians), printed and recorded for `make bench`'s
+table (aim ≤ 1.5x):
+
+- the overall tally: `selectors.overall_result` (`selectors.ballot_counts`, one GROUP BY through
+  the ORM, passed to `tally.tally`: quorum, thresholds, by cross-multiplication) against one
+  hand-written aggregate of heads and area per matter and option, with nothing decided;
+- the stored result: `selectors.compute_result`, what `close_vote` stores (overall, by building
+  with each building's participation against its frozen totals, and the ballot numbers) against
+  one hand-written statement giving every one of those numbers: heads and area per matter and
+  option by building and overall (GROUPING SETS), counted ballots by channel and ballots cast.
+  Denominators are the frozen roll's on both sides; the check also compares linli's frozen
+  building totals with the electors' (untimed).
 
     DATABASE_URL=postgres://user@host:port/postgres python bench/bench_vote_tally.py
 """
@@ -52,6 +59,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from django.db.models import Sum  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from results import record  # noqa: E402  (bench/results.py)
 from timing import measure, timed  # noqa: E402
 
 call_command("migrate", verbosity=0)
@@ -140,13 +150,35 @@ with timed("4,000 ballots (3,400 online, 300 paper typed twice, 300 proxy) and 5
                 if n >= 3500:  # changed their mind before the close
                     services._cast(vote, locked, actor=SYSTEM, channel="online", choices=random_choices())
 
+# Statistics as autovacuum would have them on a live server (the rows were all just written).
+with connection.cursor() as cur:
+    cur.execute("ANALYZE")
+
 SQL = """
 SELECT bc.matter_id, bc.option_id, SUM(e.heads), SUM(e.area_centi)
 FROM deliberation_countedballot c
 JOIN deliberation_ballotchoice bc ON bc.ballot_id = c.ballot_id
 JOIN deliberation_elector e ON e.id = c.elector_id
-WHERE c.vote_id = %s
+WHERE c.vote_id = %(vote)s
 GROUP BY bc.matter_id, bc.option_id
+"""
+
+# Every number of the stored result in one statement: heads and area per matter and option
+# (option NULL: took part in the matter) by building and overall (GROUPING SETS), counted
+# ballots by channel, ballots cast. The denominators are the frozen roll's on both sides.
+FULL_SQL = """
+WITH counted AS (
+  SELECT c.ballot_id, c.channel, e.building_id, e.heads, e.area_centi
+  FROM deliberation_countedballot c JOIN deliberation_elector e ON e.id = c.elector_id
+  WHERE c.vote_id = %(vote)s)
+SELECT 'choice', c.building_id, GROUPING(c.building_id), bc.matter_id, bc.option_id, NULL,
+       SUM(c.heads), SUM(c.area_centi)
+FROM counted c JOIN deliberation_ballotchoice bc ON bc.ballot_id = c.ballot_id
+GROUP BY GROUPING SETS ((c.building_id, bc.matter_id, bc.option_id), (bc.matter_id, bc.option_id))
+UNION ALL
+SELECT 'counted', NULL, NULL, NULL, NULL, channel, COUNT(*), NULL FROM counted GROUP BY channel
+UNION ALL
+SELECT 'cast', NULL, NULL, NULL, NULL, NULL, COUNT(*), NULL FROM deliberation_ballot WHERE vote_id = %(vote)s
 """
 
 
@@ -154,26 +186,77 @@ def linli_tally():
     return selectors.overall_result(vote)
 
 
+def linli_result():
+    return selectors.compute_result(vote)
+
+
 def sql_aggregate():
     with connection.cursor() as cur:
-        cur.execute(SQL, [vote.pk])
+        cur.execute(SQL, {"vote": vote.pk})
         return cur.fetchall()
 
 
-def same(result, rows):
+def sql_full():
+    with connection.cursor() as cur:
+        cur.execute(FULL_SQL, {"vote": vote.pk})
+        return cur.fetchall()
+
+
+def numbers(matters) -> dict:
+    """(matter, option or None) -> (heads, area) of the ballots really cast."""
     got = {}
-    for m in result["matters"]:
-        got[(m["id"], None)] = (m["participants"]["real_heads"], m["participants"]["real_area"])
+    for m in matters:
+        p = m["participants"]
+        got[(m["id"], None)] = (p.get("real_heads", p["heads"]["count"]), p.get("real_area", p["area"]["count"]))
         for o in m["options"]:
-            got[(m["id"], o["id"])] = (o["real_heads"], o["real_area"])
+            got[(m["id"], o["id"])] = (o.get("real_heads", o["heads"]["count"]), o.get("real_area", o["area"]["count"]))
+    return got
+
+
+def same(result, rows):
     want = {(mid, oid): (int(h), int(a)) for mid, oid, h, a in rows}
-    assert all(got.get(k) == v for k, v in want.items()), (got, want)
+    got = numbers(result["matters"])
+    assert all(got.get(k, (0, 0)) == v for k, v in want.items()) and len(want) == 8, (got, want)
     assert sum(h for (mid, oid), (h, a) in want.items() if oid is None) == 2 * 4000
     assert sum(1 for v in result["matters"] if v["quorum"]["met"]) == 2
 
 
+def same_full(result, rows):
+    """Every number the statement gives is in the stored result, and the result has no other
+    non-zero count; its denominators by building are the electors' (read here, untimed)."""
+    overall, by_building, counted, cast = {}, {}, {}, None
+    for kind, building, grouped, matter, option, channel, heads, area in rows:
+        if kind == "choice" and grouped:
+            overall[(matter, option)] = (int(heads), int(area))
+        elif kind == "choice":
+            by_building.setdefault(building, {})[(matter, option)] = (int(heads), int(area))
+        elif kind == "counted":
+            counted[channel] = heads
+        else:
+            cast = heads
+    got = numbers(result["matters"])
+    assert {k: v for k, v in got.items() if v != (0, 0)} == overall, (got, overall)
+    rows_by_building = {b["building"]: b for b in result["by_building"]}
+    assert len(rows_by_building) == 50 and set(by_building) <= set(rows_by_building)
+    for b, row in rows_by_building.items():
+        got = numbers(row["matters"])
+        assert {k: v for k, v in got.items() if v != (0, 0)} == by_building.get(b, {}), (b, got)
+    totals = {b: (h, a) for b, h, a in Elector.objects.filter(vote=vote).order_by().values("building_id")
+              .annotate(h=Sum("heads"), a=Sum("area_centi")).values_list("building_id", "h", "a")}
+    assert {b: (r["totals"]["heads"], r["totals"]["area"]) for b, r in rows_by_building.items()} == totals
+    assert result["ballots"] == {"counted": sum(counted.values()), "cast": cast, "by_channel": counted}, (
+        result["ballots"], counted, cast)
+    assert (cast, sum(counted.values()), counted["paper"], counted["proxy"]) == (4500, 4000, 300, 300)
+
+
 print(f"== owners' vote tally, 5,000 dwellings, 4,000 counted ballots ({args.rounds} rounds)", flush=True)
-measure("tally (overall result)", linli_tally, sql_aggregate, rounds=args.rounds, check=same)
-measure("compute_result (with 50 buildings and ballot counts)", lambda: selectors.compute_result(vote),
-        sql_aggregate, rounds=args.rounds)
+a, b = measure("tally (overall result) vs one aggregate", linli_tally, sql_aggregate, rounds=args.rounds,
+               check=same)
+record("owners' vote: overall tally", a / b, 1.5, detail=f"{a:.1f} vs {b:.1f} ms")
+with CaptureQueriesContext(connection) as statements:
+    linli_result()
+a, b = measure(f"stored result (overall, 50 buildings, ballot numbers; {len(statements)} statements) "
+               "vs one statement", linli_result, sql_full, rounds=args.rounds, check=same_full)
+record("owners' vote: stored result (compute_result)", a / b, 1.5,
+       detail=f"{a:.1f} vs {b:.1f} ms, {len(statements)} statements")
 assert Vote.objects.get(pk=vote.pk).status == "open"

@@ -103,7 +103,22 @@ def build_roll(vote: Vote) -> dict:
         "developer_dwellings": sum(len(u["dwellings"]) for u in units if u.get("developer")),
         "unowned_dwellings": sum(u.get("unowned", 0) for u in units),
         "without_online_voter": sum(1 for u in units if not u["voters"]),
+        "buildings": building_totals(units, labeller),
     }
+
+
+def building_totals(units: list[dict], labeller: _Labeller) -> list[dict]:
+    """The roll's heads and area per building, with the building's name, in the order of the
+    place tree (units under no building last, `id` None): the denominators of the result by
+    building, frozen with the roll like the whole roll's totals."""
+    places = {p.pk: p for p in labeller.by_path.values() if p.kind.code == "building"}
+    sums: dict = {}
+    for u in units:
+        heads, area = sums.get(u["building"], (0, 0))
+        sums[u["building"]] = (heads + 1, area + u["area"])
+    ordered = sorted(sums, key=lambda b: (b is None, places[b].path if b in places else ""))
+    return [{"id": b, "name": places[b].name if b in places else "", "heads": h, "area": a}
+            for b in ordered for h, a in [sums[b]]]
 
 
 def owner_units_under(place: Place) -> tuple[list[dict], dict[int, Place]]:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.accounts.scope import require, scoped
 from linli.core.errors import Forbidden, NotFound
-from linli.places.models import Place
 
 from .models import Ballot, CountedBallot, Elector, PaperEntry, Vote
-from .tally import m2, tally
+from .tally import breakdown, m2, tally
 
 
 def ballot_counts(vote: Vote, *, by_building: bool = True) -> dict:
@@ -57,23 +56,48 @@ def _merge(per_building: dict) -> dict:
 
 
 def compute_result(vote: Vote) -> dict:
-    """The result of a frozen vote, overall and by building, from the counted ballots."""
+    """The result of a frozen vote, overall and by building, and the ballot numbers: what
+    `close_vote` and `finalise_vote` store. Two statements (the counted ballots' weights by
+    building, matter and option; the ballot numbers); the denominators by building come from
+    the roll frozen at notice (a third statement only for votes frozen before they were kept)."""
+    frozen = vote.frozen
     per_building = ballot_counts(vote)
-    result = tally(vote.frozen, _merge(per_building))
-    totals = {b: (h, a) for b, h, a in Elector.objects.filter(vote=vote).values("building_id")
-              .annotate(h=Sum("heads"), a=Sum("area_centi")).values_list("building_id", "h", "a").order_by()}
-    names = dict(Place.objects.filter(pk__in=[b for b in totals if b]).values_list("pk", "name"))
+    result = tally(frozen, _merge(per_building))
     result["by_building"] = [
-        {"building": b, "name": names.get(b, _("其他")),
-         **tally(vote.frozen, per_building.get(b, {}), {"heads": h, "area": a})}
-        for b, (h, a) in sorted(totals.items(), key=lambda kv: names.get(kv[0], ""))]
-    result["ballots"] = {
-        "counted": CountedBallot.objects.filter(vote=vote).count(),
-        "cast": Ballot.objects.filter(vote=vote).count(),
-        "by_channel": dict(CountedBallot.objects.filter(vote=vote).values_list("channel")
-                           .annotate(n=Count("id")).values_list("channel", "n").order_by()),
-    }
+        {"building": b["id"], "name": b["name"] or _("其他"),
+         **breakdown(frozen, per_building.get(b["id"], {}), b)}
+        for b in building_totals(vote)]
+    result["ballots"] = ballot_numbers(vote)
     return result
+
+
+def building_totals(vote: Vote) -> list[dict]:
+    """The frozen roll's heads and area per building ({id, name, heads, area}, in the order of
+    the place tree): frozen with the roll at notice; read from the electors (one statement)
+    for a vote frozen before they were."""
+    frozen = vote.frozen.get("totals", {}).get("buildings")
+    if frozen is not None:
+        return frozen
+    rows = (Elector.objects.filter(vote_id=vote.pk).values_list("building_id", "building__name", "building__path")
+            .annotate(h=Sum("heads"), a=Sum("area_centi")).order_by())
+    ordered = sorted(rows, key=lambda r: (r[0] is None, r[2] or ""))
+    return [{"id": b, "name": name or "", "heads": h, "area": a} for b, name, _path, h, a in ordered]
+
+
+def ballot_numbers(vote: Vote) -> dict:
+    """Ballots cast (every one ever, replaced ones too) and counted, and the counted ones by
+    channel: one statement (the counted rows' counts with FILTER, the ballots' count as a
+    scalar subquery; joining the ballots to their counted rows instead costs a hash join)."""
+    cast = (Ballot.objects.filter(vote_id=OuterRef("pk")).order_by().values("vote_id")
+            .annotate(n=Count("id")).values("n"))
+    channels = Ballot.Channel.values
+    cast_n, counted, *by_channel = (
+        Vote.objects.filter(pk=vote.pk)
+        .annotate(cast_n=Subquery(cast), counted_n=Count("counted"),
+                  **{f"n_{ch}": Count("counted", filter=Q(counted__channel=ch)) for ch in channels})
+        .values_list("cast_n", "counted_n", *(f"n_{ch}" for ch in channels)).get())
+    return {"counted": counted, "cast": cast_n or 0,
+            "by_channel": {ch: n for ch, n in zip(channels, by_channel) if n}}
 
 
 def vote_for(actor, vote_id: int) -> Vote:

@@ -14,6 +14,9 @@ Input:
 - `counts`: {matter_id: {"participants": (heads, area), "options": {option_id: (heads, area)}}}
   from the counted ballots (one GROUP BY, `selectors.ballot_counts`).
 - `totals`: the denominators (the whole roll, or one building's part of it for the breakdown).
+
+`tally` decides (quorum, thresholds, deemed votes, the elected); `breakdown` only shows one
+building's part of the ballots against that building's frozen totals.
 """
 
 from __future__ import annotations
@@ -115,6 +118,31 @@ def tally(frozen: Mapping, counts: Mapping, totals: Mapping | None = None) -> di
             result["elected_on_real_ballots"] = alone["elected"]
         matters.append(result)
     return {"totals": {"heads": total_heads, "area": total_area}, "uses_area": uses_area, "matters": matters}
+
+
+def breakdown(frozen: Mapping, counts: Mapping, totals: Mapping) -> dict:
+    """One part of the roll (a building) for the result by building: per matter, the
+    participation against the part's own totals and each option's heads and area against the
+    part's participants, from the ballots really cast there. Nothing is decided here: the
+    quorum and the thresholds are the whole vote's, and a silent owner's deemed vote follows
+    the whole vote's majority (shown in the overall result), not a building's."""
+    total_heads, total_area = int(totals["heads"]), int(totals["area"])
+    matters = []
+    for m in frozen["matters"]:
+        c = counts.get(m["id"]) or {}
+        part_heads, part_area = _weights(c.get("participants"))
+        by_option = c.get("options") or {}
+        options = []
+        for o in m["options"]:
+            heads, area = _weights(by_option.get(o["id"]))
+            options.append({"id": o["id"], "label": o["label"], "role": o["role"],
+                            "heads": share(heads, part_heads), "area": area_share(area, part_area)})
+        matters.append({"id": m["id"], "title": m["title"], "kind": m["kind"],
+                        "participants": {"heads": share(part_heads, total_heads),
+                                         "area": area_share(part_area, total_area)},
+                        "options": options})
+    return {"totals": {"heads": total_heads, "area": total_area}, "uses_area": frozen["kind"] == "owners",
+            "matters": matters}
 
 
 def _majority(m: Mapping, real: Mapping, uses_area: bool):

@@ -206,7 +206,13 @@ TRANSLATIONS = {
     "门槛": "Threshold",
     "同票抽签，种子 %(seed)s（可复核）": "Tie drawn by lot, seed %(seed)s (reproducible)",
     "得票相同者须另行选举": "Tied candidates go to a run-off",
-    "分楼栋参与情况": "Participation by building",
+    "分楼栋表决情况（%(n)s 栋）": "By building (%(n)s buildings)",
+    "参与：该栋参与表决的人数和面积占该栋总人数和总面积；各选项：占该栋参与表决的人数和面积。只计实际投出的选票。":
+        "Took part: the building's voters' heads and area against the building's totals; each option: against "
+        "the heads and area that took part in the building. Ballots really cast only.",
+    "参与：该栋参与表决的人数占该栋总人数；各选项：占该栋参与表决的人数。只计实际投出的选票。":
+        "Took part: the building's voters against the building's total; each option: against those who took part "
+        "in the building. Ballots really cast only.",
     "逐票核对": "Ballot-by-ballot check",
     "发起表决": "New vote",
     "我可参加的表决": "Votes I can take part in",

@@ -114,7 +114,28 @@ def test_owners_vote_from_notice_to_final_result(city, phone):
     o.goto_path(f"/deliberation/votes/{vote.pk}/")
     result = o.get_by_test_id("result").inner_text()
     assert "通过" in result and "3/4" in result and "300.00/400.00㎡" in result
+    # By building (folded on the phone): 1栋's 3 of 4 owners; 2 agree of the 3 who took part.
+    by_building = o.get_by_test_id("by-building")
+    expect(by_building.get_by_test_id("by-building-1")).to_be_hidden()
+    by_building.locator("summary").click()
+    row = by_building.get_by_test_id("by-building-1").locator('tr[data-building="1栋"]')
+    expect(row.locator('td[data-cell="participants"]')).to_contain_text("3/4")
+    expect(row.locator('td[data-cell="同意"]')).to_contain_text("2/3")
+    expect(row.locator('td[data-cell="同意"]')).to_contain_text("200.00/300.00㎡")
+    expect(row.locator('td[data-cell="同意"]')).to_contain_text("66.67%")
+    screenshot(o, "vote-result-by-building")
     o.goto_path(f"/deliberation/votes/{vote.pk}/notice/")
     notice = o.content()
     assert "表决结果公告" in notice and "1栋-102" in notice and "1栋-104" not in notice
+    # The printed notice shows the buildings' tables unfolded.
+    expect(o.get_by_test_id("by-building-1").locator('tr[data-building="1栋"] td[data-cell="不同意"]')).to_contain_text(
+        "100.00/300.00㎡")
     screenshot(o, "vote-public-notice")
+    # On paper (A4 at 96 dpi, Chromium's default margins: 718 px wide) nothing scrolls: every
+    # option's column is inside the page.
+    o.emulate_media(media="print")
+    o.set_viewport_size({"width": 718, "height": 1000})
+    width = o.evaluate("document.documentElement.clientWidth")
+    last = o.get_by_test_id("by-building-1").locator('tr[data-building="1栋"] td[data-cell="弃权"]').bounding_box()
+    assert last["x"] + last["width"] <= width
+    screenshot(o, "vote-public-notice-print")

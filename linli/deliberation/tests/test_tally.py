@@ -1,7 +1,7 @@
 """The tally's arithmetic, computed by hand. Heads and area (0.01 m² integers) per option are
 given directly; who is a head is the roll's business (test_roll.py)."""
 
-from linli.deliberation.tally import meets, share, tally
+from linli.deliberation.tally import breakdown, meets, share, tally
 
 AGREE, DISAGREE, ABSTAIN = 11, 12, 13
 
@@ -225,3 +225,27 @@ def test_election_with_no_candidate_reaching_the_voters_majority_has_no_deemed_b
     m = matter(deemed_election(), counts((6, 60000), {21: (3, 30000), 22: (3, 30000)}))
     assert m["deemed_for"] == [] and m["participants"]["deemed_heads"] == 0
     assert m["outcome"] == "no_quorum"
+
+
+def test_a_buildings_part_is_shown_against_its_own_totals_and_decides_nothing():
+    # A building of 4 owners with 400.00 m² in a vote whose silent owners follow the majority:
+    # 3 owners (330.00 m²) voted there, 2 (210.00 m²) agree, 1 (120.00 m²) abstains.
+    fr = frozen(heads=10, area=100000, deemed=True)
+    part = breakdown(fr, counts((3, 33000), agree=(2, 21000), abstain=(1, 12000)), {"heads": 4, "area": 40000})
+    (m,) = part["matters"]
+    assert part["totals"] == {"heads": 4, "area": 40000} and part["uses_area"]
+    assert m["participants"]["heads"] == {"count": 3, "of": 4, "percent": "75.00"}
+    assert m["participants"]["area"] == {"count": 33000, "of": 40000, "percent": "82.50", "m2": "330.00",
+                                         "of_m2": "400.00"}
+    agree, disagree, abstain = m["options"]
+    # 2/3 of the heads (66.67 %), 210/330 of the area (63.64 %): shares of the building's participants.
+    assert agree["heads"] == {"count": 2, "of": 3, "percent": "66.67"}
+    assert (agree["area"]["m2"], agree["area"]["of_m2"], agree["area"]["percent"]) == ("210.00", "330.00", "63.64")
+    assert disagree["heads"] == {"count": 0, "of": 3, "percent": "0.00"}
+    assert (abstain["area"]["count"], abstain["area"]["percent"]) == (12000, "36.36")
+    # No deemed votes, quorum or outcome in a building's part: those are the whole vote's.
+    assert not {"quorum", "outcome", "passed", "deemed_for"} & set(m) and "deemed_heads" not in agree
+    # A building where nobody voted: every share of an empty base shows a dash, never a division.
+    (empty,) = breakdown(fr, {}, {"heads": 4, "area": 40000})["matters"]
+    assert empty["participants"]["heads"] == {"count": 0, "of": 4, "percent": "0.00"}
+    assert empty["options"][0]["heads"] == {"count": 0, "of": 0, "percent": "—"}

@@ -17,6 +17,10 @@ def test_demo_votes_and_meeting():
     result = finished.result
     assert result["matters"][0]["quorum"]["met"] and result["matters"][0]["passed"]
     assert result["ballots"]["counted"] == CountedBallot.objects.filter(vote=finished).count() > 0
+    # By building: the buildings' participants and totals add up to the whole vote's.
+    parts = [b["matters"][0]["participants"] for b in result["by_building"]]
+    assert len(parts) > 1 and sum(p["heads"]["count"] for p in parts) == result["matters"][0]["participants"]["real_heads"]
+    assert sum(b["totals"]["area"] for b in result["by_building"]) == finished.frozen["totals"]["area"]
     assert set(Ballot.objects.filter(vote=finished).values_list("kind", flat=True)) >= {"paper", "proxy"}
     election = Vote.objects.get(title="选举第一届业主委员会委员")
     assert election.status == "open" and CountedBallot.objects.filter(vote=election).exists()
