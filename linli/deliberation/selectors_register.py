@@ -1,7 +1,7 @@
 """The register of paper ballots issued and returned (发放与回收登记) of one vote: per elector,
 the sheets issued (`SheetIssue`, append-only) and whether one came back — a paper entry typed
 from it, or a proxy ballot with its power of attorney; an online ballot needs no sheet —
-and per building the counts. Four queries however many electors."""
+and per building the counts. Six queries however many electors."""
 
 from __future__ import annotations
 

@@ -523,4 +523,9 @@ TRANSLATIONS = {
     "登记发放并打印（%(n)s 张）": "Record as issued and print (%(n)s)",
     "仅打印": "Print only",
     "已登记发放，正在打印": "Recorded as issued; printing",
+    "到 %(time)s 系统自动开始投票": "Voting opens automatically at %(time)s",
+    "已到截止时间，参与人数不足：可延期一次；不延期则到 %(limit)s 按未成功结束":
+        "The closing time has passed without the quorum: the vote can be extended once; otherwise it ends as "
+        "failed at %(limit)s",
+    "到 %(time)s 系统自动截止并计票": "Voting closes and is counted automatically at %(time)s",
 }

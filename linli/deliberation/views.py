@@ -141,6 +141,7 @@ def manage_page(request, vote_id: int):
         "result": _result_or_none(request.user, vote), "area": _area,
         "default_open": timezone.localtime() + dt.timedelta(days=7),
         "precedence_label": Vote.Precedence(vote.frozen.get("precedence", vote.precedence)).label,
+        "waiting": vote.status == Vote.Status.OPEN and vote.closes_at and vote.closes_at <= timezone.now(),
     }, status=400 if errors else 200)
 
 

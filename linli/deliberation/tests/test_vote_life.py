@@ -311,6 +311,14 @@ def test_ballot_register_issued_returned_and_the_printable_page(client, estate, 
     services.cast_proxy_ballot(actor=staff, vote_id=vote.pk, code=code["2栋-101"], choices=choices, proxy_name="李四",
                                attachment=SimpleUploadedFile("poa.pdf", b"%PDF", content_type="application/pdf"))
     services.cast_online_ballot(actor=estate.user(owners["1栋-102"]), vote_id=vote.pk, choices=choices)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from linli.deliberation.selectors_register import ballot_register
+
+    with CaptureQueriesContext(connection) as queries:
+        ballot_register(vote)
+    assert len(queries) == 6  # however many electors
     page = client.get(f"/deliberation/votes/{vote.pk}/register/")
     html = page.content.decode()
     assert page.status_code == 200
@@ -409,3 +417,20 @@ def test_a_purchaser_living_there_not_yet_registered_is_the_owner(estate, city):
     # Cleared, the next roll counts 1栋-102 with the developer again; this vote's roll stays frozen.
     services.set_unregistered_purchaser(actor=staff, dwelling_id=dw("1栋-102"), resident_id=None)
     assert Vote.objects.get(pk=vote.pk).frozen["totals"]["heads"] == 5
+
+
+def test_the_manage_page_says_what_the_clock_will_do(client, clock, estate, city):
+    owners = estate.owners_each()
+    convener = city.user_with("community_worker", at=city.community)
+    vote = noticed(estate, convener)
+    client.force_login(convener)
+    when = timezone.localtime(vote.opens_at).strftime("%Y-%m-%d %H:%M")
+    assert f"到 {when} 系统自动开始投票" in client.get(f"/deliberation/votes/{vote.pk}/manage/").content.decode()
+    clock.move_to(vote.opens_at)
+    services.run_vote_clock()
+    services.cast_online_ballot(actor=estate.user(owners["1栋-101"]), vote_id=vote.pk, choices=agree(vote))
+    assert "系统自动截止并计票" in client.get(f"/deliberation/votes/{vote.pk}/manage/").content.decode()
+    clock.move_to(vote.closes_at + dt.timedelta(minutes=1))
+    services.run_vote_clock()
+    page = client.get(f"/deliberation/votes/{vote.pk}/manage/").content.decode()
+    assert "参与人数不足：可延期一次" in page and "延期（仅一次）" in page
