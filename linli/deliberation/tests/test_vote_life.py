@@ -296,7 +296,7 @@ def test_ballot_register_issued_returned_and_the_printable_page(client, estate, 
     # Staff print 1栋's sheets through the page: three sheets issued, by them, now.
     b1 = estate.buildings["1栋"].pk
     page = client.post(f"/deliberation/votes/{vote.pk}/paper/?building={b1}")
-    assert page.status_code == 200 and "window.print()" in page.content.decode()
+    assert page.status_code == 200 and 'data-testid="issued"' in page.content.decode()
     assert sorted(SheetIssue.objects.filter(kind="printed").values_list("elector__label", flat=True)) == [
         "1栋-101", "1栋-102", "1栋-103"]
     assert set(SheetIssue.objects.values_list("actor", flat=True)) == {staff.pk}
