@@ -140,11 +140,14 @@ def cooling_block(*, path: str, titles, topic_id: int | None = None, exclude_vot
     "failed_at", "until", "field"}."""
     now = now or timezone.now()
     wanted = {normalise_title(t) for t in titles if normalise_title(t)}
+    from django.db.models import Max, Q
+
     candidates = (Vote.objects.filter(_overlapping_q(path), status=Vote.Status.FAILED)
-                  .exclude(pk=exclude_vote_id).prefetch_related("matters"))
+                  .exclude(pk=exclude_vote_id).prefetch_related("matters")
+                  .annotate(failed_at=Max("events__at", filter=Q(events__kind="failed"))))
     blocks = []
     for v in candidates:
-        failed = v.events.filter(kind="failed").order_by("-at").values_list("at", flat=True).first() or v.updated_at
+        failed = v.failed_at or v.updated_at
         until = failed + dt.timedelta(days=v.cooling_days)
         if until <= now:
             continue
