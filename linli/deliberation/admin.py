@@ -6,8 +6,8 @@ from django.contrib import admin
 
 from linli.core.admin import ReadOnlyAdmin, ReadOnlyInline
 
-from .models import (Ballot, DwellingTitle, Elector, Meeting, PaperEntry, SignIn, Topic, TopicEvent, Vote,
-                     VoteEvent)
+from .models import (Ballot, DwellingTitle, Elector, Meeting, PaperEntry, SheetIssue, SignIn, Topic, TopicEvent,
+                     Vote, VoteEvent)
 
 
 class VoteEventInline(ReadOnlyInline):
@@ -54,6 +54,9 @@ class PaperEntryAdmin(ReadOnlyAdmin):
 class DwellingTitleAdmin(admin.ModelAdmin):
     list_display = ["dwelling", "registered_area", "surveyed_area", "contract_area", "developer_unsold"]
     raw_id_fields = ["dwelling", "named_voter"]
+    # The unregistered purchaser is set through services.set_unregistered_purchaser (checked
+    # to live there, audited), not here.
+    readonly_fields = ["purchaser"]
 
 
 class TopicEventInline(ReadOnlyInline):
@@ -82,3 +85,11 @@ class MeetingAdmin(ReadOnlyAdmin):
 class SignInAdmin(ReadOnlyAdmin):
     list_display = ["at", "scanned_at", "meeting", "resident", "kind"]
     list_select_related = ["meeting", "resident"]
+
+
+@admin.register(SheetIssue)
+class SheetIssueAdmin(ReadOnlyAdmin):
+    list_display = ["at", "vote", "elector", "kind", "handed_to", "actor"]
+    list_filter = ["kind"]
+    list_select_related = ["vote", "elector", "actor"]
+    show_full_result_count = False

@@ -57,6 +57,11 @@ class DwellingTitle(models.Model):
     developer_unsold = models.BooleanField(_("建设单位未售出"), default=False)
     named_voter = models.ForeignKey("places.Resident", null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+", verbose_name=_("共有人指定的投票人"))
+    # SPC interpretation on building ownership, art. 2: a purchaser who bought from the developer
+    # and lives there but whose title is not yet registered is an owner. Kept here, with the
+    # other owners' roll facts, rather than as a places Ownership (which is the register's).
+    purchaser = models.ForeignKey("places.Resident", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", verbose_name=_("已入住未登记的购房人"))
 
     class Meta:
         verbose_name = _("房屋产权信息")
@@ -418,6 +423,21 @@ class PaperEntry(HistoryEntry):
 
     class Meta:
         ordering = ["id"]
+
+
+class SheetIssue(HistoryEntry):
+    """The register of paper ballots issued (发放登记): one row each time a sheet is printed
+    for or handed to an elector (`kind` = "printed" or "handed"), by whom (`actor`) and when
+    (`at`), to whom (`handed_to`). Returned is not recorded here: a paper entry or a proxy
+    ballot with its power of attorney is the sheet coming back."""
+
+    vote = models.ForeignKey(Vote, on_delete=models.PROTECT, related_name="sheet_issues")
+    elector = models.ForeignKey(Elector, on_delete=models.PROTECT, related_name="sheet_issues")
+    handed_to = models.CharField(_("领取人"), max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["vote", "elector"], name="sheet_issue_vote_elector")]
 
 
 class VoteEvent(HistoryEntry):

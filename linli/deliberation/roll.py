@@ -9,6 +9,10 @@ ownership, art. 8-9):
 - the developer's unsold (or undelivered) dwellings count as one owner together; a dwelling
   with no owner on record is counted so too, and the set-up page shows how many;
 - a co-owned dwelling has one vote, cast online only by the co-owner the others named;
+- a purchaser living there but not yet registered (`DwellingTitle.purchaser`, SPC art. 2) is
+  the owner of a dwelling that has no registered owner (also one flagged as the developer's
+  unsold: it was sold to them); where registered owners exist, they are the owner and the
+  dwelling still counts once;
 - area: registered, else surveyed, else contract (the owners' roll), else the dwelling's area.
 """
 
@@ -132,8 +136,8 @@ def owner_units_under(place: Place) -> tuple[list[dict], dict[int, Place]]:
 
 
 def _owner_units(paths: list[str], labeller: _Labeller) -> list[dict]:
-    dwellings = list(_under(Dwelling.objects.select_related("place", "title"), "place__path", paths)
-                     .order_by("place__path"))
+    dwellings = list(_under(Dwelling.objects.select_related("place", "title", "title__purchaser"), "place__path",
+                            paths).order_by("place__path"))
     owners_of = defaultdict(list)
     for o in (Ownership.objects.filter(dwelling__in=[d.pk for d in dwellings]).select_related("owner")
               .order_by("owner_id")):
@@ -150,7 +154,10 @@ def _owner_units(paths: list[str], labeller: _Labeller) -> list[dict]:
                            "message": _("%(dwelling)s：缺少有效的专有部分面积") % {"dwelling": label}})
             continue
         owners = owners_of.get(d.pk, [])
-        flagged = bool(title and title.developer_unsold)
+        purchaser = title.purchaser if title and title.purchaser_id else None
+        if not owners and purchaser is not None:
+            owners = [purchaser]
+        flagged = bool(title and title.developer_unsold) and purchaser is None
         developer = flagged or not owners
         if developer:
             key, voters, names = "developer", set(), _("建设单位")

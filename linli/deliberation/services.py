@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import unicodedata
 from fractions import Fraction
 
 from django.db import transaction
@@ -13,14 +14,15 @@ from django.utils.translation import gettext as _
 
 from linli.accounts.scope import require
 from linli.core import events
+from linli.core.actors import SYSTEM
 from linli.core.audit import record_audit
 from linli.core.errors import Conflict, Forbidden, Invalid, NotFound
 from linli.core.history import record
 from linli.places.models import Place
 
 from . import roll
-from .models import (Ballot, BallotChoice, CountedBallot, Elector, Matter, Option, PaperEntry, Topic, Vote,
-                     VoteEvent)
+from .models import (Ballot, BallotChoice, CountedBallot, DwellingTitle, Elector, ElectorVoter, Matter, Option,
+                     PaperEntry, SheetIssue, Topic, Vote, VoteEvent)
 
 # The law's floor for owners' votes (Civil Code art. 278): quorum 2/3 (at least), ordinary
 # matters more than 1/2, special matters at least 3/4, of the participating area and owners.
@@ -40,9 +42,29 @@ def _vote_locked(vote_id: int) -> Vote:
     return vote
 
 
-def _event(vote: Vote, kind: str, *, actor, note: str = "", data: dict | None = None) -> VoteEvent:
+def _event(vote: Vote, kind: str, *, actor, note: str = "", data: dict | None = None, notify=(),
+           notice_text: str = "", url: str = "") -> VoteEvent:
+    if actor is SYSTEM:  # a scheduled step: the audit and the history say the clock did it
+        data = {**(data or {}), "by": "system"}
     return record(VoteEvent, actor=actor, kind=kind, path=vote.path, note=note, data=data,
+                  notify=notify, notice_text=notice_text, notice_kind=f"vote_{kind}" if notify else "", url=url,
                   audit_action=f"deliberation.vote_{kind}", audit_target=vote, vote=vote)
+
+
+def _when(value: dt.datetime) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+def _electorate(vote: Vote):
+    """The people with an account who may vote online on the frozen roll."""
+    from django.contrib.auth import get_user_model
+
+    voters = ElectorVoter.objects.filter(elector__vote=vote).values("resident_id")
+    return get_user_model().objects.filter(is_active=True, resident_id__in=voters).order_by("pk")
+
+
+def _convener(vote: Vote) -> list:
+    return [vote.created_by] if vote.created_by_id else []
 
 
 def _stricter_or_equal(num: int, den: int, strict: bool, floor: Fraction, floor_strict: bool) -> bool:
@@ -75,7 +97,6 @@ def create_vote(*, actor, place_id: int, kind: str, title: str, matters: list[di
         topic = Topic.objects.filter(pk=topic_id).first()
         if topic is None:
             raise NotFound(_("未找到该议题"), code="not_found", field="topic_id")
-        _check_cooling(topic)
     unknown = set(settings) - set(EDITABLE)
     if unknown:
         raise Invalid(_("未知的设置项"), code="unknown_setting", field=sorted(unknown)[0])
@@ -85,6 +106,7 @@ def create_vote(*, actor, place_id: int, kind: str, title: str, matters: list[di
     vote = Vote(place=place, path=place.path, kind=kind, title=(title or "").strip(), created_by=actor
                 if getattr(actor, "pk", None) else None, topic=topic, **settings)
     _validate(vote, matters)
+    _check_cooling(vote, matters)
     vote.save()
     vote.buildings.set(buildings)
     if scrutineer_ids:
@@ -94,12 +116,61 @@ def create_vote(*, actor, place_id: int, kind: str, title: str, matters: list[di
     return vote
 
 
-def _check_cooling(topic: Topic) -> None:
-    """A matter that failed cannot be put to the vote again for the period its vote set."""
-    last = topic.votes.filter(status=Vote.Status.FAILED).order_by("-updated_at").first()
-    if last and last.updated_at + dt.timedelta(days=last.cooling_days) > timezone.now():
-        raise Conflict(_("该议题的表决未成功，%(days)s 天内不能再次提出") % {"days": last.cooling_days},
-                       code="cooling_period", field="topic_id")
+def normalise_title(text: str) -> str:
+    """A matter's title for "the same matter": width-folded, case-folded, letters and digits
+    only (no spaces, punctuation or symbols): "加装 电梯！" and "加装电梯" are one matter."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text or "").casefold() if ch.isalnum())
+
+
+def _overlapping_q(path: str):
+    """Places overlapping in scope with `path`: itself, its ancestors and its descendants."""
+    from django.db.models import Q
+
+    ancestors = [path[:n] for n in range(4, len(path), 4)]
+    return Q(path__startswith=path) | Q(path__in=ancestors)
+
+
+def cooling_block(*, path: str, titles, topic_id: int | None = None, exclude_vote_id: int | None = None,
+                  now=None) -> dict | None:
+    """The failed vote that still blocks proposing this matter again, or None: a vote that
+    ended as failed less than its `cooling_days` ago, at this place or one overlapping it in
+    scope (an ancestor or a descendant), on the same matter: the same topic (a case becomes
+    at most one topic, so this is also the same source case), or a vote or matter title equal
+    once normalised. Returns {"vote", "title",
+    "failed_at", "until", "field"}."""
+    now = now or timezone.now()
+    wanted = {normalise_title(t) for t in titles if normalise_title(t)}
+    from django.db.models import Max, Q
+
+    candidates = (Vote.objects.filter(_overlapping_q(path), status=Vote.Status.FAILED)
+                  .exclude(pk=exclude_vote_id).prefetch_related("matters")
+                  .annotate(failed_at=Max("events__at", filter=Q(events__kind="failed"))))
+    blocks = []
+    for v in candidates:
+        failed = v.failed_at or v.updated_at
+        until = failed + dt.timedelta(days=v.cooling_days)
+        if until <= now:
+            continue
+        field = None
+        if topic_id is not None and v.topic_id == topic_id:
+            field = "topic_id"
+        elif wanted & ({normalise_title(v.title)} | {normalise_title(m.title) for m in v.matters.all()}):
+            field = "title"
+        if field:
+            blocks.append({"vote": v.pk, "title": v.title, "failed_at": failed, "until": until, "field": field})
+    return max(blocks, key=lambda b: b["until"]) if blocks else None
+
+
+def _check_cooling(vote: Vote, matters: list[dict], *, exclude_vote_id: int | None = None) -> None:
+    """A matter that failed cannot be proposed again for the period its vote set, here or at
+    any place overlapping in scope."""
+    topic = vote.topic
+    block = cooling_block(path=vote.path, titles=[vote.title] + [m.get("title") or "" for m in matters],
+                          topic_id=topic.pk if topic else None, exclude_vote_id=exclude_vote_id)
+    if block:
+        raise Conflict(_("“%(title)s”已于 %(failed)s 表决未成功，%(until)s 之后才能再次提出") % {
+            "title": block["title"], "failed": _when(block["failed_at"]), "until": _when(block["until"])},
+            code="cooling_period", field=block["field"])
 
 
 def _validate(vote: Vote, matters: list[dict]) -> None:
@@ -221,6 +292,8 @@ def publish_notice(*, actor, vote_id: int, opens_at: dt.datetime, closes_at: dt.
         raise Invalid(_("截止时间须晚于开始时间"), code="invalid_period", field="closes_at")
     if extension_limit is not None and extension_limit <= closes_at:
         raise Invalid(_("最迟延长时间须晚于截止时间"), code="invalid_period", field="extension_limit")
+    # A matter that failed while this draft waited is blocked too.
+    _check_cooling(vote, [{"title": m.title} for m in vote.matters.all()], exclude_vote_id=vote.pk)
     totals = roll.build_roll(vote)
     seed = secrets.token_hex(8)
     vote.frozen = frozen_rules(vote, totals, seed)
@@ -237,13 +310,19 @@ def publish_notice(*, actor, vote_id: int, opens_at: dt.datetime, closes_at: dt.
 
 @transaction.atomic
 def open_vote(*, actor, vote_id: int) -> Vote:
+    """Voting starts, not before the time the notice announced; the electorate is told."""
     vote = _vote_locked(vote_id)
     require(actor, "deliberation.convene", vote)
     if vote.status != Vote.Status.NOTICE:
         raise Conflict(_("只有已公告的表决才能开始投票"), code="wrong_status")
+    if vote.opens_at and timezone.now() < vote.opens_at:
+        raise Conflict(_("公告的投票开始时间是 %(time)s，尚未到时间") % {"time": _when(vote.opens_at)},
+                       code="not_yet_open")
     vote.status = Vote.Status.OPEN
     vote.save(update_fields=["status", "updated_at"])
-    _event(vote, "opened", actor=actor)
+    _event(vote, "opened", actor=actor, notify=_electorate(vote), url=f"/deliberation/votes/{vote.pk}/",
+           notice_text=_("“%(title)s”开始投票，截止时间 %(time)s") % {"title": vote.title,
+                                                                   "time": _when(vote.closes_at)})
     return vote
 
 
@@ -268,6 +347,12 @@ def extend_vote(*, actor, vote_id: int, closes_at: dt.datetime, reason: str) -> 
     return vote
 
 
+def _can_extend(vote: Vote, now=None) -> bool:
+    """Whether the one extension is still to be had: not used, and its limit not yet passed."""
+    now = now or timezone.now()
+    return not vote.extended and vote.extension_limit is not None and now < vote.extension_limit
+
+
 @transaction.atomic
 def close_vote(*, actor, vote_id: int) -> Vote:
     """Count. A vote that still lacks its quorum after its one extension has failed."""
@@ -281,9 +366,13 @@ def close_vote(*, actor, vote_id: int) -> Vote:
     list(Elector.objects.select_for_update().filter(vote=vote).order_by("pk").values_list("pk", flat=True))
     vote.result = compute_result(vote)
     no_quorum = all(not m["quorum"]["met"] for m in vote.result["matters"])
-    vote.status = Vote.Status.FAILED if (no_quorum and vote.extended) else Vote.Status.CLOSED
+    vote.status = Vote.Status.FAILED if (no_quorum and not _can_extend(vote)) else Vote.Status.CLOSED
     vote.save(update_fields=["result", "status", "updated_at"])
-    _event(vote, "failed" if vote.status == Vote.Status.FAILED else "closed", actor=actor)
+    failed = vote.status == Vote.Status.FAILED
+    _event(vote, "failed" if failed else "closed", actor=actor, notify=_convener(vote),
+           url=f"/deliberation/votes/{vote.pk}/manage/",
+           notice_text=(_("“%(title)s”参与人数不足，表决未成功") if failed
+                        else _("“%(title)s”已截止并计票，请公示结果")) % {"title": vote.title})
     if vote.status == Vote.Status.FAILED:
         events.publish("deliberation.vote_failed", key=f"vote-failed:{vote.pk}", actor=actor, path=vote.path,
                        data={"vote": vote.pk, "topic": vote.topic_id})
@@ -348,6 +437,56 @@ def _changes(before: dict, after: dict) -> list[dict]:
         if opts or p.get("passed") != m.get("passed"):
             out.append({"matter": m["id"], "title": m["title"], "passed_before": p.get("passed"),
                         "passed_after": m.get("passed"), "options": opts})
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The clock: the periodic job opens and closes votes on time (tasks.vote_clock)
+# --------------------------------------------------------------------------------------------
+
+def run_vote_clock(*, now=None) -> dict:
+    """Open every vote whose notice is out when its `opens_at` comes, and close every open vote
+    at its `closes_at` (the extended one where the extension was used), each through the same
+    service a person uses, as the system actor, each in its own transaction. Idempotent: a vote
+    already moved (by a person, or by another run) is left alone.
+
+    An open vote that reaches `closes_at` without its quorum while the one extension is still to
+    be had waits for the convener (no ballots are taken past `closes_at`; the convener is told
+    once): extended, it closes at the new time; not extended, it is closed at `extension_limit`
+    and, still without quorum, ends as failed."""
+    from .selectors import overall_result
+
+    now = now or timezone.now()
+    out = {"opened": 0, "closed": 0, "failed": 0, "waiting": 0}
+    for pk in Vote.objects.filter(status=Vote.Status.NOTICE, opens_at__lte=now).order_by("opens_at", "pk") \
+            .values_list("pk", flat=True):
+        try:
+            open_vote(actor=SYSTEM, vote_id=pk)
+            out["opened"] += 1
+        except (Conflict, NotFound):
+            pass  # moved meanwhile
+    for pk in Vote.objects.filter(status=Vote.Status.OPEN, closes_at__lte=now).order_by("closes_at", "pk") \
+            .values_list("pk", flat=True):
+        with transaction.atomic():
+            vote = _vote_locked(pk)
+            if vote.status != Vote.Status.OPEN or vote.closes_at > now:
+                continue
+            if _can_extend(vote, now):
+                short = VoteEvent.objects.filter(vote=vote, kind="quorum_short", data__closes_at=vote.closes_at
+                                                 .isoformat()).exists()
+                if short:
+                    out["waiting"] += 1
+                    continue
+                if not any(m["quorum"]["met"] for m in overall_result(vote)["matters"]):
+                    _event(vote, "quorum_short", actor=SYSTEM, data={"closes_at": vote.closes_at.isoformat()},
+                           notify=_convener(vote), url=f"/deliberation/votes/{vote.pk}/manage/",
+                           notice_text=_("“%(title)s”到截止时间未达到参与人数，可延期一次（最迟 %(limit)s），"
+                                         "否则将于该时间按未成功结束") % {"title": vote.title,
+                                                                 "limit": _when(vote.extension_limit)})
+                    out["waiting"] += 1
+                    continue
+            vote = close_vote(actor=SYSTEM, vote_id=pk)
+            out["failed" if vote.status == Vote.Status.FAILED else "closed"] += 1
     return out
 
 
@@ -419,12 +558,15 @@ def _open_vote_and_elector(vote_id: int, *, elector_filter: dict) -> tuple[Vote,
         raise NotFound(_("未找到该表决"), code="not_found")
     # Lock the elector row: two ballots for one dwelling are decided one after the other.
     elector = Elector.objects.select_for_update().filter(vote=vote, **elector_filter).first()
-    vote.refresh_from_db(fields=["status", "closes_at"])
+    vote.refresh_from_db(fields=["status", "opens_at", "closes_at"])
     return vote, elector
 
 
 def _require_open(vote: Vote) -> None:
-    if vote.status != Vote.Status.OPEN or (vote.closes_at and timezone.now() > vote.closes_at):
+    now = timezone.now()
+    if vote.opens_at and now < vote.opens_at and vote.status in (Vote.Status.NOTICE, Vote.Status.OPEN):
+        raise Conflict(_("投票尚未开始，将于 %(time)s 开始") % {"time": _when(vote.opens_at)}, code="not_yet_open")
+    if vote.status != Vote.Status.OPEN or (vote.closes_at and now > vote.closes_at):
         raise Conflict(_("表决不在投票期内"), code="not_open")
 
 
@@ -535,3 +677,73 @@ def view_individual_choices(*, actor, vote_id: int, reason: str):
     rows = (CountedBallot.objects.filter(vote=vote).select_related("elector", "ballot")
             .order_by("elector__path", "elector_id"))
     return [(c.elector, c.ballot) for c in rows]
+
+
+# --------------------------------------------------------------------------------------------
+# The register of paper ballots issued and returned (发放与回收登记)
+# --------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def issue_sheets(*, actor, vote_id: int, elector_ids: list[int] | None = None, codes: list[str] | None = None,
+                 kind: str = "handed", handed_to: str = "", note: str = "") -> list[SheetIssue]:
+    """Record paper ballots issued: printed for (`kind` "printed") or handed to (`kind`
+    "handed") the given electors, by the actor, now. Appended, never changed: a sheet
+    printed again is a second row. Only while the vote is noticed or open."""
+    vote = _vote_locked(vote_id)
+    require(actor, "deliberation.convene", vote)
+    if vote.status not in (Vote.Status.NOTICE, Vote.Status.OPEN):
+        raise Conflict(_("只有已公告或投票中的表决可以登记发放纸质票"), code="wrong_status")
+    if kind not in ("printed", "handed"):
+        raise Invalid(_("请求无效"), code="invalid", field="kind")
+    qs = Elector.objects.filter(vote=vote)
+    wanted_codes = {(c or "").strip().upper() for c in codes or () if (c or "").strip()}
+    wanted_ids = {int(i) for i in elector_ids or ()}
+    if not wanted_codes and not wanted_ids:
+        raise Invalid(_("请选择要登记发放的选票"), code="required", field="electors")
+    from django.db.models import Q
+
+    electors = list(qs.filter(Q(pk__in=wanted_ids) | Q(code__in=wanted_codes)).order_by("path", "pk"))
+    found = {e.pk for e in electors} | {e.code for e in electors}
+    missing = sorted((wanted_ids | wanted_codes) - found, key=str)
+    if missing:
+        raise NotFound(_("票码不在本次表决的名册上：%(codes)s") % {"codes": "、".join(map(str, missing))},
+                       code="unknown_code", field="electors")
+    handed_to = (handed_to or "").strip()[:50]
+    rows = []
+    for e in electors:
+        rows.append(record(SheetIssue, actor=actor, kind=kind, path=e.path, note=note, vote=vote, elector=e,
+                           handed_to=handed_to, data={"code": e.code}))
+    record_audit(actor=actor, action="deliberation.sheets_issued", target=vote, path=vote.path,
+                 data={"kind": kind, "electors": [e.pk for e in electors], "handed_to": handed_to})
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# Owners' roll: a purchaser living there, not yet registered (SPC interpretation, art. 2)
+# --------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def set_unregistered_purchaser(*, actor, dwelling_id: int, resident_id: int | None, note: str = "") -> DwellingTitle:
+    """Record (or clear, with None) the purchaser who bought the dwelling from the developer,
+    lives in it and is not yet on the title register: the roll counts them as its owner
+    where no registered owner is on record. Votes already noticed keep their frozen roll."""
+    from linli.places.models import Dwelling, Resident
+
+    dwelling = Dwelling.objects.select_related("place").filter(pk=dwelling_id).first()
+    if dwelling is None:
+        raise NotFound(_("未找到该房屋"), code="not_found", field="dwelling_id")
+    require(actor, "deliberation.convene", dwelling.place)
+    resident = None
+    if resident_id is not None:
+        resident = Resident.objects.filter(pk=resident_id).first()
+        if resident is None:
+            raise NotFound(_("未找到该居民"), code="not_found", field="resident_id")
+        if not (resident.lives_here and resident.path.startswith(dwelling.place.path)):
+            raise Invalid(_("未登记的购房人须实际居住在该房屋"), code="not_living_there", field="resident_id")
+    title, _created = DwellingTitle.objects.select_for_update().get_or_create(dwelling=dwelling)
+    before = title.purchaser_id
+    title.purchaser = resident
+    title.save(update_fields=["purchaser"])
+    record_audit(actor=actor, action="deliberation.purchaser_set", target=dwelling.place, path=dwelling.place.path,
+                 reason=(note or "").strip()[:500], data={"dwelling": dwelling.pk, "from": before, "to": resident_id})
+    return title

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from . import (views, views_case_topic, views_decisions, views_meetings, views_objections, views_roll, views_rules,
-               views_sheet)
+from . import (views, views_case_topic, views_decisions, views_meetings, views_objections, views_register, views_roll,
+               views_rules, views_sheet)
 
 app_name = "deliberation"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("deliberation/votes/<int:vote_id>/notice/", views.notice_page, name="notice"),
     path("deliberation/votes/<int:vote_id>/choices/", views.choices_page, name="choices"),
     path("deliberation/votes/<int:vote_id>/paper/", views.paper_ballots_page, name="paper_ballots"),
+    path("deliberation/votes/<int:vote_id>/register/", views_register.register_page, name="register"),
     path("deliberation/votes/<int:vote_id>/objections/", views_objections.objections_page, name="objections"),
     path("deliberation/topics/", views.topics_page, name="topics"),
     path("deliberation/topics/<int:topic_id>/", views.topic_page, name="topic"),

@@ -143,6 +143,7 @@ def manage_page(request, vote_id: int):
         "result": _result_or_none(request.user, vote), "area": _area,
         "default_open": timezone.localtime() + dt.timedelta(days=7),
         "precedence_label": Vote.Precedence(vote.frozen.get("precedence", vote.precedence)).label,
+        "waiting": vote.status == Vote.Status.OPEN and vote.closes_at and vote.closes_at <= timezone.now(),
     }, status=400 if errors else 200)
 
 
@@ -484,22 +485,36 @@ def figures_page(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def paper_ballots_page(request, vote_id: int):
     """Printable paper ballots, one per elector (name, dwelling, area, the matters with boxes,
-    a signature line and the code that finds the ballot record), and the register of ballots
-    issued and returned."""
+    a signature line and the code that finds the ballot record), all or one building's.
+    Printing through the page's button records the sheets as issued in the register."""
+    from .views_register import staff_vote
+
     try:
-        vote = selectors.vote_for(request.user, vote_id)
-        if not allowed(request.user, "deliberation.convene", vote):
-            raise Forbidden(_("您没有权限执行此操作"), code="forbidden")
-        if not vote.is_frozen:
-            raise Forbidden(_("表决尚未公告"), code="not_frozen")
+        vote = staff_vote(request, vote_id)
     except DomainError as exc:
         return error_page(request, exc)
-    from .models import Elector, PaperEntry
+    if request.GET.get("register") == "1":
+        return redirect("deliberation:register", vote_id=vote.pk)
+    from .models import Elector
 
-    returned = set(PaperEntry.objects.filter(vote=vote).values_list("elector_id", flat=True))
-    electors = list(Elector.objects.filter(vote=vote).select_related("counted").order_by("path", "pk"))
+    electors = Elector.objects.filter(vote=vote).order_by("path", "pk")
+    building = request.GET.get("building", "")
+    if building.isdigit():
+        electors = electors.filter(building_id=int(building))
+    electors = list(electors)
+    errors, printing = [], False
+    if request.method == "POST":
+        try:
+            services.issue_sheets(actor=request.user, vote_id=vote.pk, kind="printed",
+                                  elector_ids=[e.pk for e in electors])
+            printing = True
+        except DomainError as exc:
+            errors = exc.as_list()
+    buildings = Place.objects.filter(pk__in=Elector.objects.filter(vote=vote).values("building_id")).order_by("name")
     return render_page(request, "deliberation/paper_ballots.html", {
-        "vote": vote, "electors": electors, "returned": returned, "matters": vote.frozen.get("matters", []),
-        "register": request.GET.get("register") == "1"})
+        "vote": vote, "electors": electors, "matters": vote.frozen.get("matters", []), "errors": errors,
+        "printing": printing, "buildings": buildings, "building": building,
+        "can_issue": vote.status in (Vote.Status.NOTICE, Vote.Status.OPEN)}, status=400 if errors else 200)

@@ -144,6 +144,7 @@ def load_demo_deliberation(*, seed: int = 278) -> dict:
             due_date=(clock["now"] + dt.timedelta(days=7)).date()).pk
 
         clock["now"] += dt.timedelta(days=5)
+        out["purchaser"] = _unregistered_purchaser(compound, convener)
         finished = services.create_vote(
             actor=convener, place_id=compound.pk, kind="owners", title="停车位划线、充电桩和垃圾房改造",
             topic_id=topic.pk, description="依据《民法典》第二百七十八条，由业主共同决定。",
@@ -152,6 +153,7 @@ def load_demo_deliberation(*, seed: int = 278) -> dict:
         services.publish_notice(actor=convener, vote_id=finished.pk, opens_at=clock["now"] + dt.timedelta(days=7),
                                 closes_at=clock["now"] + dt.timedelta(days=21),
                                 extension_limit=clock["now"] + dt.timedelta(days=35))
+        _print_sheets(finished, staff[1] if len(staff) > 1 else convener)
         clock["now"] += dt.timedelta(days=7)
         services.open_vote(actor=convener, vote_id=finished.pk)
         clock["now"] += dt.timedelta(days=1)
@@ -172,14 +174,63 @@ def load_demo_deliberation(*, seed: int = 278) -> dict:
             tie_break="area")
         services.publish_notice(actor=convener, vote_id=election.pk, opens_at=clock["now"] + dt.timedelta(days=2),
                                 closes_at=now + dt.timedelta(days=10), extension_limit=now + dt.timedelta(days=24))
+        _print_sheets(election, staff[1] if len(staff) > 1 else convener)
         clock["now"] += dt.timedelta(days=2)
         services.open_vote(actor=convener, vote_id=election.pk)
         clock["now"] = now - dt.timedelta(hours=1)
         out["open_ballots"] = _ballots(election, rng, staff, share=0.35, agree=1.0)
         out["open"] = election.pk
     Topic.objects.filter(pk=topic.pk).update(status=Topic.Status.DECIDED)
+    # Noticed now, opening in ten minutes: `make run`'s scheduler opens it (deliberation_vote_clock).
+    upcoming = services.create_vote(
+        actor=convener, place_id=compound.pk, kind="household", title="楼道照明改造征求意见",
+        matters=[{"title": "楼道灯更换为", "kind": "choice", "options": ["声控灯", "人体感应灯"]}])
+    services.publish_notice(actor=convener, vote_id=upcoming.pk, opens_at=now + dt.timedelta(minutes=10),
+                            closes_at=now + dt.timedelta(days=7))
+    out["upcoming"] = upcoming.pk
     out["assembly"] = load_demo_assembly(compound, convener=convener, seed=seed)
     return out
+
+
+def _print_sheets(vote, clerk) -> None:
+    """The clerk prints every elector's paper ballot (the register of ballots issued)."""
+    services.issue_sheets(actor=clerk, vote_id=vote.pk, kind="printed",
+                          elector_ids=list(Elector.objects.filter(vote=vote).values_list("pk", flat=True)))
+
+
+def _unregistered_purchaser(compound: Place, staff) -> int | None:
+    """A dwelling the developer sold that has no registered owner yet: the buyer's household
+    has moved in (SPC interpretation, art. 2), and the roll counts its head as the owner."""
+    from linli.core.errors import DomainError
+    from linli.core.identity import make_id_number
+    from linli.places import services as places
+
+    d = (Dwelling.objects.filter(place__path__startswith=compound.path, ownerships__isnull=True)
+         .select_related("place").order_by("place__path").first())
+    if d is None:  # every dwelling on the register has its owner: the flat handed over last month
+        last = (Dwelling.objects.filter(place__path__startswith=compound.path).select_related("place")
+                .order_by("-place__path").first())
+        if last is None:
+            return None
+        flat = places.create_place(actor=SYSTEM, parent_id=last.place.parent_id, kind_code="dwelling", name="新交付01")
+        places.set_dwelling_area(actor=SYSTEM, dwelling_id=flat.pk, floor_area="89.60")
+        d = Dwelling.objects.select_related("place").get(place=flat)
+    household = d.place.households.order_by("pk").first() or places.create_household(actor=SYSTEM,
+                                                                                      dwelling_id=d.place_id)
+    buyer = None
+    for seq in range(999, 900, -2):  # a number no demo resident has
+        try:
+            buyer = places.create_resident(actor=SYSTEM, household_id=household.pk, name="唐新民", relation="head",
+                                           birth_date=dt.date(1988, 5, 20),
+                                           id_number=make_id_number("511802", dt.date(1988, 5, 20), seq))
+            break
+        except DomainError:
+            continue
+    if buyer is None:
+        return None
+    services.set_unregistered_purchaser(actor=staff, dwelling_id=d.pk, resident_id=buyer.pk,
+                                        note="开发商出售，已交房入住，产权登记办理中")
+    return d.pk
 
 
 ASSEMBLY = "业主大会现场会议：选举第一届业主委员会"

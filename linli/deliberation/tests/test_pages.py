@@ -98,7 +98,7 @@ def test_printable_paper_ballots_and_register(client, estate, city):
     from linli.deliberation import services
 
     services.cast_online_ballot(actor=estate.user(owners["1栋-101"]), vote_id=vote.pk, choices=choose(vote, "agree"))
-    register = client.get(f"/deliberation/votes/{vote.pk}/paper/?register=1").content.decode()
+    register = client.get(f"/deliberation/votes/{vote.pk}/paper/?register=1", follow=True).content.decode()
     assert "选票发放与回收登记" in register and "网络投票" in register
     client.force_login(estate.user(owners["1栋-102"]))
     assert client.get(f"/deliberation/votes/{vote.pk}/paper/").status_code == 403

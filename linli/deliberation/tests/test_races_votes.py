@@ -127,3 +127,79 @@ def test_fifty_concurrent_voters_each_counted_once(city):
     assert m["participants"]["heads"]["count"] == 40
     agree, disagree = m["options"][0], m["options"][1]
     assert agree["heads"]["count"] + disagree["heads"]["count"] == 40
+
+
+def test_the_clock_and_the_convener_close_a_vote_once(city):
+    """The vote clock job racing the convener's close: the job's lock on the vote is seen
+    waiting while the convener's close holds it; after the commit the job finds the vote
+    moved and leaves it. Two schedulers running the job at once open a vote once."""
+    from django.utils import timezone
+
+    from linli.deliberation.models import Vote, VoteEvent
+
+    estate = Estate(city, {"1栋": [("101", "90"), ("102", "90")]})
+    estate.owners_each()
+    vote, _choice = open_vote(estate)
+    Vote.objects.filter(pk=vote.pk).update(closes_at=timezone.now(), extension_limit=None)
+    a_holds, release = threading.Event(), threading.Event()
+    crashes, results = [], []
+
+    def convener():
+        try:
+            with transaction.atomic():
+                services.close_vote(actor=SYSTEM, vote_id=vote.pk)
+                a_holds.set()
+                assert release.wait(20)
+        except Exception as exc:  # pragma: no cover - reported below
+            crashes.append(exc)
+        finally:
+            connection.close()
+
+    def job():
+        try:
+            results.append(services.run_vote_clock())
+        except Exception as exc:  # pragma: no cover
+            crashes.append(exc)
+        finally:
+            connection.close()
+
+    ta = threading.Thread(target=convener)
+    ta.start()
+    assert a_holds.wait(20)
+    tb = threading.Thread(target=job)
+    tb.start()
+    deadline = time.monotonic() + 10
+    while waiting_on_lock() == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert waiting_on_lock() >= 1  # the job waits on the vote's row lock
+    release.set()
+    ta.join(20)
+    tb.join(20)
+    assert not crashes
+    assert results == [{"opened": 0, "closed": 0, "failed": 0, "waiting": 0}]
+    assert VoteEvent.objects.filter(vote=vote, kind__in=["closed", "failed"]).count() == 1
+
+    # Two schedulers at once: the noticed vote opens once, its electorate told once.
+    second = services.create_vote(actor=SYSTEM, place_id=estate.compound.pk, kind="owners", title="更换门禁",
+                                  matters=[{"title": "更换门禁", "kind": "ordinary"}])
+    services.publish_notice(actor=SYSTEM, vote_id=second.pk, **period())
+    start = threading.Barrier(2)
+    results.clear()
+
+    def scheduler():
+        try:
+            start.wait(10)
+            results.append(services.run_vote_clock()["opened"])
+        except Exception as exc:  # pragma: no cover
+            crashes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=scheduler) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert not crashes
+    assert sorted(results) == [0, 1]
+    assert VoteEvent.objects.filter(vote=second, kind="opened").count() == 1

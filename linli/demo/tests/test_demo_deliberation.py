@@ -59,3 +59,26 @@ def test_demo_owners_assembly_shows_its_quorum_and_loads_once(client):
     client.force_login(assembly.convener)
     page = client.get(f"/deliberation/meetings/{assembly.pk}/").content.decode()
     assert "业主大会到会情况" in page and f"还差 {q['short_heads']} 人" in page
+
+
+@pytest.mark.django_db
+def test_demo_register_purchaser_and_a_vote_the_scheduler_opens():
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    from linli.deliberation import services
+    from linli.deliberation.models import DwellingTitle, Elector, SheetIssue
+
+    call_command("load_demo", scale=0.05, stdout=StringIO())
+    finished = Vote.objects.get(title="停车位划线、充电桩和垃圾房改造")
+    # Every elector's sheet was printed; paper and proxy ballots are the ones returned.
+    assert SheetIssue.objects.filter(vote=finished).count() == Elector.objects.filter(vote=finished).count()
+    title = DwellingTitle.objects.get(purchaser__isnull=False)
+    assert Elector.objects.filter(vote=finished, voters__resident=title.purchaser_id, is_developer=False).exists()
+    upcoming = Vote.objects.get(title="楼道照明改造征求意见")
+    assert upcoming.status == "notice"
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=11), tick=False):
+        assert services.run_vote_clock()["opened"] == 1
+    assert Vote.objects.get(pk=upcoming.pk).status == "open"
