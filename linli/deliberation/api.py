@@ -10,7 +10,7 @@ from ninja import Body, Path, Query, Router, Schema
 from pydantic import Field
 
 from linli.core.idempotency import run_idempotent
-from linli.core.schemas import ERRORS, MAX_ID
+from linli.core.schemas import ERRORS, MAX_ID, Id
 
 from . import selectors, services
 from .models import Vote
@@ -35,7 +35,7 @@ class VoteIn(Schema):
     title: str = Field(..., max_length=160)
     description: str = Field("", max_length=5000)
     matters: list[MatterIn] = Field(..., min_length=1, max_length=20)
-    building_ids: list[int] = Field(default_factory=list, max_length=200)
+    building_ids: list[Id] = Field(default_factory=list, max_length=200)
     quorum_num: int | None = Field(None, ge=0, le=1000)
     quorum_den: int | None = Field(None, ge=1, le=1000)
     deemed_follow_majority: bool = False
@@ -211,11 +211,11 @@ class MeetingIn(Schema):
     title: str = Field(..., max_length=160)
     starts_at: dt.datetime
     venue: str = Field("", max_length=120)
-    topic_ids: list[int] = Field(default_factory=list, max_length=50)
-    household_ids: list[int] = Field(default_factory=list, max_length=5000)
+    topic_ids: list[Id] = Field(default_factory=list, max_length=50)
+    household_ids: list[Id] = Field(default_factory=list, max_length=5000)
     owners_invited: bool = Field(False, description="邀请业主（所选楼栋的，未选楼栋则为整个地点的）")
-    owner_building_ids: list[int] = Field(default_factory=list, max_length=200)
-    organisation_ids: list[int] = Field(default_factory=list, max_length=50)
+    owner_building_ids: list[Id] = Field(default_factory=list, max_length=200)
+    organisation_ids: list[Id] = Field(default_factory=list, max_length=50)
 
 
 class MeetingOut(Schema):
