@@ -11,7 +11,7 @@ from linli.accounts.roles import Verb
 from linli.accounts.scope import get_scoped
 from linli.core.errors import Invalid
 from linli.core.idempotency import run_idempotent
-from linli.core.schemas import ERRORS, dump
+from linli.core.schemas import ERRORS, choice_label, dump
 from linli.core.schemas import text as FreeText
 from linli.places.models import Place
 
@@ -63,7 +63,7 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_kind_label(obj):
-        return obj.get_kind_display()
+        return choice_label(obj, "kind")
 
     @staticmethod
     def resolve_actor(obj, context):
@@ -99,7 +99,7 @@ class CaseOut(Schema):
 
     @staticmethod
     def resolve_status_label(obj):
-        return obj.get_status_display()
+        return choice_label(obj, "status")
 
     @staticmethod
     def resolve_category(obj):

@@ -38,22 +38,44 @@ def check_case_rate(actor, *, staff: bool = False, via_integration: bool = False
     first commits, so a burst is counted one at a time. A refused or failed create rolls its
     count back with it. (A SELECT … FOR UPDATE with a counting subquery would count from the
     snapshot taken before the lock wait: wrong under a burst.)"""
+    guard = case_rate_guard(actor, staff=staff, via_integration=via_integration)
+    if guard is None:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(*guard)
+        row = cursor.fetchone()
+    refuse_if_over(actor, dict(zip([c[0] for c in cursor.description], row)) if row else None,
+                   staff=staff, via_integration=via_integration)
+
+
+def case_rate_guard(actor, *, staff: bool = False, via_integration: bool = False) -> tuple[str, list] | None:
+    """The limit's UPDATE … RETURNING ("case_window_count", and "refused": past the limit),
+    as (sql, params), or None when the person has no limit. `check_case_rate` runs it alone;
+    on PostgreSQL intake runs it as the first part of the statement that writes the case
+    (`linli.core.together`'s guard: the case is inserted only when it is not refused), then
+    calls `refuse_if_over` with its row: the same count, the same lock, one round trip less."""
     limit = limit_for(actor, staff=staff, via_integration=via_integration)
     if limit is None:
-        return
+        return None
     count, seconds = limit
     now = timezone.now()
     window_open = now - dt.timedelta(seconds=seconds)
     start = User._meta.get_field("case_window_start")
     values = [start.get_db_prep_save(v, connection) for v in (window_open, window_open, now)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'UPDATE "{User._meta.db_table}" SET '
+    return (f'UPDATE "{User._meta.db_table}" SET '
             '"case_window_count" = CASE WHEN "case_window_start" >= %s THEN "case_window_count" + 1 ELSE 1 END, '
             '"case_window_start" = CASE WHEN "case_window_start" >= %s THEN "case_window_start" ELSE %s END '
-            'WHERE "id" = %s RETURNING "case_window_count"', [*values, actor.pk])
-        row = cursor.fetchone()
-    made = (row[0] if row else 1) - 1
+            'WHERE "id" = %s RETURNING "case_window_count", "case_window_count" - 1 >= %s AS "refused"',
+            [*values, actor.pk, count])
+
+
+def refuse_if_over(actor, row: dict | None, *, staff: bool = False, via_integration: bool = False) -> None:
+    """Raise TooManyRequests when the guard's row (None: no row counted) is past the limit."""
+    limit = limit_for(actor, staff=staff, via_integration=via_integration)
+    if limit is None:
+        return
+    count, seconds = limit
+    made = (row["case_window_count"] if row else 1) - 1
     if made >= count:
         minutes = max(1, seconds // 60)
         raise TooManyRequests(

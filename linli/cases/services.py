@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import FilteredRelation, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +26,7 @@ from linli.notify.services import enqueue, notices
 from linli.places.models import Place
 
 from . import rules
-from .limits import check_case_rate
+from .limits import case_rate_guard, check_case_rate, refuse_if_over
 from .lookups import active_category, routing_rules_at
 from .models import LADDER, Case, CaseEvent, CaseSupporter, CaseTask, Category, Level, RoutingRule
 
@@ -38,11 +39,30 @@ STAFF_CHANNELS = {Case.Channel.ON_BEHALF, Case.Channel.PHONE, Case.Channel.WALK_
 # ---------------------------------------------------------------- routing
 
 
-def place_chain(place_id: int) -> list[Place]:
-    """The place and its ancestors with their kinds, root first, in one statement (a
-    recursive walk up `parent_id`); [] when the place does not exist. Intake reads it once
-    for routing and for the handlers."""
-    return sorted(_CHAIN.run(place_id=place_id), key=lambda p: p.depth)
+class PlaceChain(list):
+    """A place and its ancestors, root first (a list of Place), with `holders`: the active
+    holders of every handler role at those places, with their users, read in the same
+    statement (intake's "which rung is staffed" and "whom to notify")."""
+
+    holders: list[RoleAssignment]
+
+
+def place_chain(place_id: int) -> PlaceChain:
+    """The place and its ancestors with their kinds, root first, and the handler role holders
+    there, in one statement (a recursive walk up `parent_id`, each place joined to its
+    holders); [] when the place does not exist. Intake reads it once for validation, routing
+    and the handlers."""
+    places: dict[int, Place] = {}
+    holders = []
+    for row in _CHAIN.run(place_id=place_id):  # a place per holder there (or once, with none)
+        place = places.setdefault(row.pk, row)
+        holder = getattr(row, "holder", None)
+        if holder is not None:
+            holder.place = place
+            holders.append(holder)
+    chain = PlaceChain(sorted(places.values(), key=lambda p: p.depth))
+    chain.holders = holders
+    return chain
 
 
 def _chain_rows(place_id):
@@ -50,11 +70,16 @@ def _chain_rows(place_id):
     walk = RawSQL(f'WITH RECURSIVE up(id, parent_id) AS (SELECT id, parent_id FROM "{table}" WHERE id = %s '
                   f'UNION ALL SELECT p.id, p.parent_id FROM "{table}" p JOIN up ON p.id = up.parent_id) '
                   f"SELECT id FROM up", [place_id])
-    return Place.objects.select_related("kind").defer("boundary").filter(pk__in=walk)
+    # The holders ride along as a filtered LEFT JOIN: a place without any is still one row.
+    held_here = FilteredRelation("role_assignments", condition=Q(
+        role_assignments__is_active=True, role_assignments__role__in=sorted(str(r) for r in rules.ALL_HANDLER_ROLES)))
+    return (Place.objects.annotate(holder=held_here).select_related("kind", "holder", "holder__user")
+            .defer("boundary").filter(pk__in=walk).order_by("depth", "pk", "holder__pk"))
 
 
-# Intake's reads, built once per process (linli.core.compiled): the chain, and the rung
-# holders for each number of candidate places and roles.
+# Intake's reads, built once per process (linli.core.compiled): the chain with its role
+# holders, and (for callers without that chain) the rung holders for each number of
+# candidate places and roles.
 _CHAIN = compiled.Rows("cases.place_chain", _chain_rows, place_id=compiled.Int)
 _HOLDERS: dict[tuple[int, int], compiled.Rows] = {}
 
@@ -134,8 +159,11 @@ def _handler_at(level: str, place: Place, organisation: Organisation | None, cha
     if rungs:
         # The role holders of every candidate rung with their users, in one read: the rung
         # that is staffed, and who is notified there.
-        held = _holders(list(dict.fromkeys(holder.pk for _, holder in rungs)),
-                        list(dict.fromkeys(str(role) for rung, _ in rungs for role in HANDLER_ROLES[rung])))
+        if isinstance(chain, PlaceChain):
+            held = chain.holders  # read with the chain: every handler role at every place of it
+        else:
+            held = _holders(list(dict.fromkeys(holder.pk for _, holder in rungs)),
+                            list(dict.fromkeys(str(role) for rung, _ in rungs for role in HANDLER_ROLES[rung])))
         for rung, holder in rungs:
             here = [ra for ra in held if ra.place_id == holder.pk and ra.role in HANDLER_ROLES[rung]]
             if here:
@@ -369,8 +397,12 @@ def submit_case(*, actor, text: str, channel: str, place_id: int | None = None, 
     # failure here rolls back only these writes and leaves the caller's transaction usable.
     with transaction.atomic(savepoint=savepoint):
         # The per-person limit first, under the person's row lock held until this commits, so a
-        # burst of creates is counted one at a time (issue 10 §13).
-        check_case_rate(actor, staff=staff_entry, via_integration=via_integration)
+        # burst of creates is counted one at a time (issue 10 §13). On PostgreSQL its UPDATE is
+        # the first part of the one statement that writes the case (nothing is written when it
+        # refuses); elsewhere it runs here, before the INSERTs.
+        rate = dict(staff=staff_entry, via_integration=via_integration)
+        if not together.supported():
+            check_case_rate(actor, **rate)
         person = actor if getattr(actor, "pk", None) is not None else None
         opening = [CaseEvent(case=case, path=case.path, kind=CaseEvent.Kind.CREATED, actor=person,
                              data={"channel": channel})]
@@ -383,7 +415,7 @@ def submit_case(*, actor, text: str, channel: str, place_id: int | None = None, 
         # The whole timeline so far, none of it internal: the API answers with it as it is.
         case.opening_events = opening
         if together.supported():
-            _write_opening(case, opening, notified, actor)
+            _write_opening(case, opening, notified, actor, rate)
         else:
             case.save(force_insert=True)
             if not case.number:  # no trigger (SQLite): the number needs the id, so set it after
@@ -398,10 +430,12 @@ def submit_case(*, actor, text: str, channel: str, place_id: int | None = None, 
 NEW_CASE_NOTICE = _("有新的诉求待受理")
 
 
-def _write_opening(case: Case, opening: list[CaseEvent], notified: list[User] | None, actor) -> None:
-    """PostgreSQL: the case, its opening events, the handlers' notices and the audit entry in
-    one statement (`linli.core.together`): the same rows the plain path writes with four
-    INSERTs, the number and id coming back from the case's INSERT as before."""
+def _write_opening(case: Case, opening: list[CaseEvent], notified: list[User] | None, actor, rate: dict) -> None:
+    """PostgreSQL: the per-person limit's count, then the case, its opening events, the
+    handlers' notices and the audit entry in one statement (`linli.core.together` with the
+    limit's UPDATE as its guard): the same rows the plain path writes with four INSERTs, the
+    number and id coming back from the case's INSERT as before; past the limit nothing is
+    inserted and the same TooManyRequests is raised (its count rolled back with it)."""
     if notified is None:
         # A department or a place outside any street: the handlers are read as everywhere
         # else (by organisation or place, neither needs the case's id).
@@ -412,7 +446,8 @@ def _write_opening(case: Case, opening: list[CaseEvent], notified: list[User] | 
                                                 url=f"/cases/{pk}/")]
     rows.append((audit_entry(actor=actor, action="case.submit", target=case, target_type=Case._meta.label_lower,
                              target_id=pk), {}))
-    together.insert_together(case, rows)
+    guarded = together.insert_together(case, rows, guard=case_rate_guard(actor, **rate))
+    refuse_if_over(actor, guarded, **rate)
 
 
 # ---------------------------------------------------------------- handling

@@ -70,6 +70,25 @@ def page(qs_or_list, params: PageIn, *, count: int | None = None) -> dict:
     return {"items": items, "count": count, "limit": params.limit, "offset": params.offset}
 
 
+_CHOICES: dict[tuple[type, str], dict] = {}
+
+
+def choice_label(obj, field_name: str) -> str:
+    """`obj.get_<field>_display()`, with the field's choices read into a dict once per process
+    instead of on every call (Django rebuilds and hashes it each time, and hashing a lazy
+    label translates it: ~0.05 ms a call, four calls in intake's answer; issue 9 part 5).
+    The labels stay lazy, so the answer is in the request's language as before."""
+    from django.utils.encoding import force_str
+    from django.utils.hashable import make_hashable
+
+    key = (type(obj), field_name)
+    choices = _CHOICES.get(key)
+    if choices is None:
+        choices = _CHOICES[key] = dict(make_hashable(obj._meta.get_field(field_name).flatchoices))
+    value = getattr(obj, field_name)
+    return force_str(choices.get(make_hashable(value), value), strings_only=True)
+
+
 def dump(schema: type[Schema], obj, *, context=None) -> dict:
     """`schema.from_orm(obj, context=context).model_dump(mode="json")` for an object whose
     attributes already have the schema's types (one the code just built, such as a case just
